@@ -1,0 +1,167 @@
+import hashlib
+import hmac
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_time_zones():
+        raise ValidationError(f"“{value}” is not a known time zone.")
+
+
+def available_time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+class TaskdeskUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        """Log in by username, or by email address ignoring case."""
+        if "@" in (username or ""):
+            return self.get(email__iexact=username)
+        return self.get(**{self.model.USERNAME_FIELD: username})
+
+
+class User(AbstractUser):
+    """A person who signs in. Email is unique ignoring case (empty for some staff accounts)."""
+
+    display_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+
+    objects = TaskdeskUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message="A user with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """What other people see: the display name, else the username."""
+        return self.display_name or self.username
+
+    @property
+    def initials(self) -> str:
+        parts = self.name.replace("_", " ").replace(".", " ").split()
+        letters = "".join(part[0] for part in parts[:2]) if parts else "?"
+        return letters.upper()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+
+def hash_token(secret: str) -> str:
+    """Tokens are long random strings, so one SHA-256 is enough (no slow hash needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its hash is stored; the secret is shown once, at creation."""
+
+    PREFIX_LENGTH = 8
+    LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API token"
+        indexes = [
+            # The settings page and /api/v1/tokens/ list one user's tokens, newest first.
+            models.Index(fields=["user", "-created_at"], name="apitoken_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user: User, name: str, expires_at=None) -> tuple["ApiToken", str]:
+        """Create a token and return it with its secret, which is never stored."""
+        secret = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            prefix=secret[: cls.PREFIX_LENGTH],
+            key_hash=hash_token(secret),
+            expires_at=expires_at,
+        )
+        return token, secret
+
+    @classmethod
+    def authenticate(cls, secret: str) -> "ApiToken | None":
+        """The usable token for this secret, or None (unknown, expired, revoked, inactive user)."""
+        digest = hash_token(secret)
+        token = cls.objects.active().select_related("user").filter(key_hash=digest).first()
+        # The lookup is by hash already; compare again in constant time to be safe with
+        # databases whose index comparison may short-circuit.
+        if token is None or not hmac.compare_digest(token.key_hash, digest):
+            return None
+        return token
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "active"
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def mark_used(self) -> None:
+        """Record use at most once a minute, so a busy token does not write on every request."""
+        now = timezone.now()
+        if self.last_used_at and now - self.last_used_at < self.LAST_USED_RESOLUTION:
+            return
+        ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now

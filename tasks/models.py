@@ -1,0 +1,460 @@
+"""
+Projects, memberships, tasks, tags, comments and activity.
+
+Access is decided here and nowhere else: ``Project.objects.visible_to(user)``,
+``Task.objects.visible_to(user)`` (and ``editable_by`` where writing differs) scope every
+lookup, and ``require_role`` is the one role check that pages, API and forms share.
+State changes that span rows live in ``tasks.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #3b82f6."
+)
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    OWNER = "owner", "Owner"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self]
+
+    def allows(self, needed: Role | str) -> bool:
+        """Whether this role includes everything ``needed`` may do."""
+        return ROLE_RANK[self] >= ROLE_RANK[Role(needed)]
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+WRITER_ROLES = [Role.EDITOR, Role.OWNER]
+
+
+def require_role(project: Project, user, needed: Role | str) -> Role:
+    """
+    The one role check. The project must already have been found through
+    ``visible_to(user)`` (so an outsider has had their 404); a role too low is a 403.
+    """
+    role = project.role_of(user)
+    if role is None or not role.allows(needed):
+        raise PermissionDenied(
+            f"This needs the {Role(needed).label.lower()} role in “{project.name}”."
+        )
+    return role
+
+
+# ---------------------------------------------------------------------------
+# Projects and members
+# ---------------------------------------------------------------------------
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ProjectQuerySet:
+        """Projects ``user`` is a member of, each annotated with ``my_role``."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        # One join: the annotation reuses the membership join of the filter.
+        return self.filter(memberships__user=user).annotate(my_role=models.F("memberships__role"))
+
+    def editable_by(self, user) -> ProjectQuerySet:
+        """Projects whose tasks, tags and comments ``user`` may change."""
+        # Filter on the annotation, not on memberships__role: a second filter() across a
+        # multi-valued relation would join another membership row, not the user's own.
+        return self.visible_to(user).filter(my_role__in=WRITER_ROLES)
+
+    def owned_by(self, user) -> ProjectQuerySet:
+        return self.visible_to(user).filter(my_role=Role.OWNER)
+
+    def active(self) -> ProjectQuerySet:
+        return self.filter(is_archived=False)
+
+    def with_task_counts(self) -> ProjectQuerySet:
+        """``task_count``, ``done_count`` and ``open_count`` for progress bars."""
+        return self.annotate(
+            task_count=models.Count("tasks", distinct=True),
+            done_count=models.Count("tasks", filter=models.Q(tasks__status="done"), distinct=True),
+        ).annotate(open_count=models.F("task_count") - models.F("done_count"))
+
+
+class Project(models.Model):
+    DEFAULT_COLOUR = "#3b82f6"
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default=DEFAULT_COLOUR, validators=[colour_validator])
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_archived = models.BooleanField(default=False)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tasks:project-detail", args=[self.pk])
+
+    def role_of(self, user) -> Role | None:
+        """The user's role here; uses the ``my_role`` annotation of ``visible_to`` if present."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        cached = self.__dict__.get("my_role")
+        if cached is not None:
+            return Role(cached)
+        role = (
+            Membership.objects.filter(project=self, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        if role is None:
+            return None
+        self.my_role = role
+        return Role(role)
+
+    def can_edit(self, user) -> bool:
+        role = self.role_of(user)
+        return role is not None and role.allows(Role.EDITOR)
+
+    def can_manage(self, user) -> bool:
+        role = self.role_of(user)
+        return role is not None and role.allows(Role.OWNER)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MembershipQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                name="membership_unique_project_user",
+                violation_error_message="This person is already a member of the project.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+        indexes = [
+            # visible_to(user) starts from the user's memberships.
+            models.Index(fields=["user", "role"], name="membership_user_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project} ({self.role})"
+
+
+# ---------------------------------------------------------------------------
+# Tags
+# ---------------------------------------------------------------------------
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TagQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user) -> TagQuerySet:
+        return self.filter(project__in=Project.objects.editable_by(user).values("pk"))
+
+
+class Tag(models.Model):
+    DEFAULT_COLOUR = "#64748b"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+    colour = models.CharField(max_length=7, default=DEFAULT_COLOUR, validators=[colour_validator])
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "project",
+                Lower("name"),
+                name="tag_name_unique_per_project_ci",
+                violation_error_message="This project already has a tag with that name.",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="tag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# ---------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------
+class Status(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class Priority(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {
+    Priority.NONE: 0,
+    Priority.LOW: 1,
+    Priority.MEDIUM: 2,
+    Priority.HIGH: 3,
+    Priority.URGENT: 4,
+}
+
+
+def priority_rank_expression() -> models.Case:
+    """Priority as a number, so that "urgent" sorts above "high" rather than by spelling."""
+    return models.Case(
+        *[
+            models.When(priority=value, then=models.Value(rank))
+            for value, rank in PRIORITY_RANK.items()
+        ],
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
+class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TaskQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user) -> TaskQuerySet:
+        return self.filter(project__in=Project.objects.editable_by(user).values("pk"))
+
+    def open(self) -> TaskQuerySet:
+        return self.exclude(status=Status.DONE)
+
+    def overdue(self, today=None) -> TaskQuerySet:
+        today = today or timezone.localdate()
+        return self.open().filter(due_date__lt=today)
+
+    def with_priority_rank(self) -> TaskQuerySet:
+        return self.annotate(priority_rank=priority_rank_expression())
+
+    def for_list(self) -> TaskQuerySet:
+        """Everything a task row shows (project, assignee, tags) in a constant number of queries."""
+        return self.select_related("project", "assignee").prefetch_related(
+            models.Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"), "id"))
+        )
+
+
+class Task(models.Model):
+    TITLE_MAX_LENGTH = 200
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TODO)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NONE)
+    due_date = models.DateField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tasks")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    position = models.IntegerField(default=0, help_text="Order inside its board column.")
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(title=""), name="task_title_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="task_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values), name="task_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=Status.DONE, completed_at__isnull=False)
+                    | (~models.Q(status=Status.DONE) & models.Q(completed_at__isnull=True))
+                ),
+                name="task_completed_at_iff_done",
+                violation_error_message="A task has a completion time exactly when it is done.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="task_version_positive"
+            ),
+        ]
+        indexes = [
+            # Board columns: WHERE project = ? AND status = ? ORDER BY position.
+            models.Index(fields=["project", "status", "position"], name="task_board"),
+            # Due-date filters and sorting inside a project (list page, API ?due_before=).
+            models.Index(fields=["project", "due_date"], name="task_project_due"),
+            # API default ordering and cursor pagination: newest first.
+            models.Index(fields=["-created_at", "-id"], name="task_created"),
+            # Dashboard: my open tasks by due date.
+            models.Index(fields=["assignee", "status", "due_date"], name="task_assignee_due"),
+            # Dashboard chart: tasks completed per day.
+            models.Index(fields=["completed_at"], name="task_completed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("tasks:task-detail", args=[self.pk])
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == Status.DONE
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return bool(self.due_date and not self.is_done and self.due_date < today)
+
+
+# ---------------------------------------------------------------------------
+# Comments and activity
+# ---------------------------------------------------------------------------
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CommentQuerySet:
+        return self.filter(task__project__in=Project.objects.visible_to(user).values("pk"))
+
+
+class Comment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="comments",
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
+        ]
+        indexes = [models.Index(fields=["task", "created_at"], name="comment_task_created")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on {self.task}"
+
+    def is_editable_by(self, user) -> bool:
+        """Authors edit their own comments while they can still write in the project."""
+        return self.author_id == user.pk and self.task.project.can_edit(user)
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActivityQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+
+class Activity(models.Model):
+    """
+    What happened to a task (or, with no task, to the project's members), written in the
+    same transaction as the change and never edited.
+    ``changes`` holds ``{"field": [old, new]}`` with display values (names, not ids), so the
+    history reads the same after people or tags are renamed or deleted.
+    """
+
+    class Verb(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated"
+        COMPLETED = "completed", "completed"
+        REOPENED = "reopened", "reopened"
+        MOVED = "moved", "moved"
+        DELETED = "deleted", "deleted"
+        COMMENTED = "commented", "commented"
+        COMMENT_EDITED = "comment_edited", "edited a comment"
+        COMMENT_DELETED = "comment_deleted", "deleted a comment"
+        MEMBER_ADDED = "member_added", "added a member"
+        MEMBER_ROLE_CHANGED = "member_role_changed", "changed a member's role"
+        MEMBER_REMOVED = "member_removed", "removed a member"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    # Kept (as null) when the task is deleted, so the project's history still says so.
+    task = models.ForeignKey(
+        Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
+    )
+    task_title = models.CharField(max_length=Task.TITLE_MAX_LENGTH, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verb = models.CharField(max_length=20, choices=Verb.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["task", "-created_at"], name="activity_task_created"),
+            models.Index(fields=["project", "-created_at"], name="activity_project_created"),
+        ]
+
+    def __str__(self) -> str:
+        subject = f" “{self.task_title}”" if self.task_title else ""
+        return f"{self.actor} {self.get_verb_display()}{subject}"
