@@ -1,0 +1,164 @@
+"""
+Task filtering and search, shared by the task-list page and the API so that both read the
+same query string the same way.
+
+Every choice a filter offers (projects, tags) comes from the caller's own scope, so a
+foreign id is "not a valid choice" rather than a way to probe other projects.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, Q, QuerySet, Value
+from django.utils import timezone
+
+from tasks.models import Priority, Project, Status, Tag, TaskQuerySet
+
+SEARCH_CONFIG = "english"
+
+
+def search_vector() -> SearchVector:
+    """The document searched on PostgreSQL; the GIN index ``task_search`` is built on it."""
+    return SearchVector("title", "description", config=SEARCH_CONFIG)
+
+
+def search_tasks(queryset: TaskQuerySet, text: str) -> TaskQuerySet:
+    """
+    Tasks whose title or description matches ``text``, annotated with ``search_rank``.
+
+    PostgreSQL: full-text search (web-search syntax, stemming, ranked, GIN-indexed).
+    Elsewhere: a case-insensitive substring match, every match ranked equally.
+    """
+    text = (text or "").strip()
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        # Match with ``@@`` on the indexed expression (the GIN index serves it), then rank.
+        return (
+            queryset.annotate(search_document=search_vector())
+            .filter(search_document=query)
+            .annotate(search_rank=SearchRank(search_vector(), query))
+        )
+    matches = Q(title__icontains=text) | Q(description__icontains=text)
+    return queryset.filter(matches).annotate(search_rank=Value(1.0))
+
+
+#: Sort keys offered by the list page and the API (``-`` prefix for descending), mapped to
+#: the column or annotation behind them. Priority sorts by rank, not alphabetically.
+TASK_ORDERINGS = {
+    "due_date": "due_date",
+    "priority": "priority_rank",
+    "created": "created_at",
+    "updated": "updated_at",
+    "position": "position",
+    "title": "title",
+}
+
+
+def order_tasks(queryset: TaskQuerySet, ordering: str) -> TaskQuerySet:
+    """Sort by one whitelisted key; undated tasks always come last; ``id`` breaks ties."""
+    descending = ordering.startswith("-")
+    key = ordering.lstrip("-")
+    field = TASK_ORDERINGS.get(key)
+    if field is None:
+        return queryset
+    if field == "priority_rank":
+        queryset = queryset.with_priority_rank()
+    expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(expression, "-id" if descending else "id")
+
+
+class DueBucket:
+    """The due-date shortcuts of the list page."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    WEEK = "week"
+    LATER = "later"
+    NONE = "none"
+    CHOICES = [
+        (OVERDUE, "Overdue"),
+        (TODAY, "Today"),
+        (WEEK, "Next 7 days"),
+        (LATER, "Later"),
+        (NONE, "No date"),
+    ]
+
+
+def _visible_projects(request):
+    user = getattr(request, "user", None)
+    return Project.objects.visible_to(user) if user else Project.objects.none()
+
+
+def _visible_tags(request):
+    user = getattr(request, "user", None)
+    return Tag.objects.visible_to(user) if user else Tag.objects.none()
+
+
+class TaskFilter(django_filters.FilterSet):
+    project = django_filters.ModelChoiceFilter(queryset=_visible_projects)
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    assignee = django_filters.CharFilter(
+        method="filter_assignee",
+        help_text="A user id, `me` for yourself, or `none` for unassigned tasks.",
+    )
+    tag = django_filters.ModelChoiceFilter(
+        queryset=_visible_tags, field_name="tags", help_text="A tag id."
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", help_text="Due on or before this date."
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", help_text="Due on or after this date."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", help_text="Open tasks whose due date has passed."
+    )
+    due = django_filters.ChoiceFilter(choices=DueBucket.CHOICES, method="filter_due", label="Due")
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Words in the title or description."
+    )
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip().lower()
+        if value == "me":
+            return queryset.filter(assignee=self.request.user)
+        if value == "none":
+            return queryset.filter(assignee__isnull=True)
+        if value.isdigit():
+            return queryset.filter(assignee_id=int(value))
+        return queryset.none()
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        overdue = Q(due_date__lt=self.today()) & ~Q(status=Status.DONE)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = self.today()
+        week_end = today + datetime.timedelta(days=7)
+        if value == DueBucket.OVERDUE:
+            return queryset.filter(due_date__lt=today).exclude(status=Status.DONE)
+        if value == DueBucket.TODAY:
+            return queryset.filter(due_date=today)
+        if value == DueBucket.WEEK:
+            return queryset.filter(due_date__gte=today, due_date__lte=week_end)
+        if value == DueBucket.LATER:
+            return queryset.filter(due_date__gt=week_end)
+        if value == DueBucket.NONE:
+            return queryset.filter(due_date__isnull=True)
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_tasks(queryset, value)
+
+    def today(self) -> datetime.date:
+        """Today in the caller's time zone (the active one, set per request)."""
+        return timezone.localdate()

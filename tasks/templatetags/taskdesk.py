@@ -1,0 +1,164 @@
+"""
+Small display helpers shared by every page: avatars, colour dots, tag chips, priority and
+status markers, relative dates.
+
+The site's Content-Security-Policy forbids inline styles, so colours chosen by users are drawn
+as SVG ``fill`` attributes (allowed) and everything else uses CSS classes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zlib
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, format_html_join
+
+from tasks.models import Priority, Status
+
+register = template.Library()
+
+AVATAR_PALETTE_SIZE = 8
+
+PRIORITY_SYMBOLS = {
+    Priority.URGENT: "‼",
+    Priority.HIGH: "↑",
+    Priority.MEDIUM: "=",
+    Priority.LOW: "↓",
+    Priority.NONE: "·",
+}
+STATUS_SYMBOLS = {Status.TODO: "○", Status.IN_PROGRESS: "◐", Status.DONE: "●"}
+
+
+@register.simple_tag
+def colour_dot(colour: str, size: int = 10):
+    """A filled circle in a user-chosen colour (validated ``#rrggbb``), hidden from readers."""
+    return format_html(
+        '<svg class="dot" width="{0}" height="{0}" viewBox="0 0 10 10" aria-hidden="true" '
+        'focusable="false"><circle cx="5" cy="5" r="5" fill="{1}"/></svg>',
+        size,
+        colour,
+    )
+
+
+@register.simple_tag
+def avatar(user, size: str = ""):
+    """Initials in a coloured circle; the colour is stable per user."""
+    if user is None:
+        return format_html('<span class="avatar avatar--empty" title="Unassigned">–</span>')
+    shade = zlib.crc32(user.username.encode()) % AVATAR_PALETTE_SIZE
+    size_class = f" avatar--{size}" if size else ""
+    return format_html(
+        '<span class="avatar avatar--c{}{}" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        shade,
+        size_class,
+        user.name,
+        user.initials,
+        user.name,
+    )
+
+
+@register.simple_tag
+def tag_chip(tag):
+    return format_html('<span class="chip">{}{}</span>', colour_dot(tag.colour, 8), tag.name)
+
+
+@register.simple_tag
+def tag_chips(tags):
+    return format_html_join("", "{}", ((tag_chip(tag),) for tag in tags))
+
+
+@register.simple_tag
+def priority_marker(priority: str):
+    """Priority as a symbol plus words: never colour alone."""
+    priority = Priority(priority)
+    if priority == Priority.NONE:
+        return ""
+    return format_html(
+        '<span class="priority priority--{}" title="Priority: {}">'
+        '<span aria-hidden="true">{}</span> {}</span>',
+        priority.value,
+        priority.label,
+        PRIORITY_SYMBOLS[priority],
+        priority.label,
+    )
+
+
+@register.simple_tag
+def status_badge(status: str):
+    status = Status(status)
+    return format_html(
+        '<span class="status status--{}"><span aria-hidden="true">{}</span> {}</span>',
+        status.value.replace("_", "-"),
+        STATUS_SYMBOLS[status],
+        status.label,
+    )
+
+
+def relative_day(day: datetime.date, today: datetime.date | None = None) -> str:
+    """'today', 'tomorrow', 'in 3 days', 'yesterday', '2 days ago'; a date beyond two weeks."""
+    today = today or timezone.localdate()
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    if 1 < delta <= 14:
+        return f"in {delta} days"
+    if -14 <= delta < -1:
+        return f"{-delta} days ago"
+    if day.year == today.year:
+        return date_format(day, "j M")
+    return date_format(day, "j M Y")
+
+
+@register.simple_tag
+def due_date(task, today: datetime.date | None = None):
+    """A task's due date in words, red when overdue, bold when today; exact date on hover."""
+    if task.due_date is None:
+        return ""
+    today = today or timezone.localdate()
+    delta = (task.due_date - today).days
+    done = task.status == Status.DONE
+    if delta < 0 and not done:
+        state, words = "overdue", ("1 day overdue" if delta == -1 else f"{-delta} days overdue")
+    elif delta == 0:
+        state, words = "today", "today"
+    else:
+        state, words = "upcoming", relative_day(task.due_date, today)
+    return format_html(
+        '<time class="due due--{}" datetime="{}" title="Due {}">{}</time>',
+        "done" if done else state,
+        task.due_date.isoformat(),
+        date_format(task.due_date, "l j F Y"),
+        words,
+    )
+
+
+@register.simple_tag
+def when(moment: datetime.datetime | None):
+    """A past moment relative to now ("3 hours ago"), the exact time on hover."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    seconds = (timezone.now() - moment).total_seconds()
+    if seconds < 60:
+        words = "just now"
+    elif seconds < 3600:
+        words = f"{int(seconds // 60)} min ago"
+    elif seconds < 86400:
+        hours = int(seconds // 3600)
+        words = "1 hour ago" if hours == 1 else f"{hours} hours ago"
+    else:
+        words = relative_day(local.date())
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        date_format(local, "j F Y, H:i T"),
+        words,
+    )
