@@ -1,0 +1,134 @@
+"""Staff admin for people and their API tokens."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import ApiToken, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "display_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (
+            _("Personal info"),
+            {"fields": ("display_name", "email", "time_zone", "first_name", "last_name")},
+        ),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "email",
+                    "display_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    list_display = ("username", "display_name", "email", "time_zone", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "time_zone")
+    search_fields = ("username", "display_name", "email", "first_name", "last_name")
+    date_hierarchy = "date_joined"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """
+    Tokens are listed and revoked here but never created: a token minted by staff would be a
+    credential for someone else's account whose secret a second person has seen. People
+    create their own tokens on their settings page or through the API. The hash is never
+    shown either: it is excluded from every form and list.
+    """
+
+    list_display = (
+        "prefix",
+        "name",
+        "user",
+        "status_label",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+    )
+    list_select_related = ("user",)
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at", "expires_at")
+    search_fields = ("prefix", "name", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    exclude = ("key_hash",)
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "status_label",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
+    readonly_fields = (
+        "user",
+        "prefix",
+        "status_label",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("status"))
+    def status_label(self, token: ApiToken) -> str:
+        return token.status
+
+    @admin.action(
+        description=_("Revoke"),
+        permissions=["change"],
+        location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
+    )
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked,
+            messages.SUCCESS,
+        )
