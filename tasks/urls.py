@@ -1,5 +1,47 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tasks.views import pages, projects
 
 app_name = "tasks"
 
-urlpatterns = []
+urlpatterns = [
+    path("", pages.DashboardView.as_view(), name="dashboard"),
+    path("tasks/", pages.MyTasksView.as_view(), name="my-tasks"),
+    path("search/", pages.SearchView.as_view(), name="search"),
+    # Projects, members, tags
+    path("projects/", projects.ProjectListView.as_view(), name="project-list"),
+    path("projects/new/", projects.ProjectCreateView.as_view(), name="project-create"),
+    path(
+        "projects/<int:pk>/settings/",
+        projects.ProjectSettingsView.as_view(),
+        name="project-settings",
+    ),
+    path("projects/<int:pk>/delete/", projects.ProjectDeleteView.as_view(), name="project-delete"),
+    path("projects/<int:pk>/members/", projects.MemberListView.as_view(), name="member-list"),
+    path(
+        "projects/<int:pk>/members/<int:member_pk>/role/",
+        projects.MemberRoleView.as_view(),
+        name="member-role",
+    ),
+    path(
+        "projects/<int:pk>/members/<int:member_pk>/remove/",
+        projects.MemberRemoveView.as_view(),
+        name="member-remove",
+    ),
+    path("projects/<int:pk>/leave/", projects.ProjectLeaveView.as_view(), name="project-leave"),
+    path("projects/<int:pk>/tags/", projects.TagListView.as_view(), name="tag-list"),
+    path("tags/<int:pk>/edit/", projects.TagUpdateView.as_view(), name="tag-update"),
+    path("tags/<int:pk>/delete/", projects.TagDeleteView.as_view(), name="tag-delete"),
+    # Tasks: list, board, detail, comments
+    path("projects/<int:pk>/", pages.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<int:pk>/tasks/new/", pages.TaskCreateView.as_view(), name="task-create"),
+    path("projects/<int:pk>/board/", pages.BoardView.as_view(), name="project-board"),
+    path("tasks/<int:pk>/", pages.TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/edit/", pages.TaskUpdateView.as_view(), name="task-update"),
+    path("tasks/<int:pk>/delete/", pages.TaskDeleteView.as_view(), name="task-delete"),
+    path("tasks/<int:pk>/complete/", pages.TaskCompleteView.as_view(), name="task-complete"),
+    path("tasks/<int:pk>/move/", pages.TaskMoveView.as_view(), name="task-move"),
+    path("tasks/<int:pk>/comments/", pages.CommentCreateView.as_view(), name="comment-create"),
+    path("comments/<int:pk>/edit/", pages.CommentUpdateView.as_view(), name="comment-update"),
+    path("comments/<int:pk>/delete/", pages.CommentDeleteView.as_view(), name="comment-delete"),
+]
