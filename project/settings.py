@@ -111,7 +111,6 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHE_URL wins; REDIS_URL is a shorthand for the usual production choice. The default,
 # local memory, is per process: fine for development, not for several workers.
