@@ -54,6 +54,8 @@ class TaskFactory(factory.django.DjangoModelFactory):
 
     project = factory.SubFactory(ProjectFactory)
     title = factory.Sequence(lambda n: f"Task {n}")
+    # Declared so that completed_at below can read it when a test does not pass a status.
+    status = Status.TODO
     created_by = factory.SelfAttribute("project.created_by")
     position = factory.Sequence(lambda n: (n + 1) * 1024)
     completed_at = factory.LazyAttribute(
