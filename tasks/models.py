@@ -60,7 +60,8 @@ class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user) -> ProjectQuerySet:
         """Projects ``user`` is a member of, each annotated with ``my_role``."""
         if not getattr(user, "is_authenticated", False):
-            return self.none()
+            # Still annotated, so that editable_by() and owned_by() can filter on my_role.
+            return self.annotate(my_role=models.F("memberships__role")).none()
         # One join: the annotation reuses the membership join of the filter.
         return self.filter(memberships__user=user).annotate(my_role=models.F("memberships__role"))
 
