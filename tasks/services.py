@@ -364,10 +364,11 @@ def task_update(
             _display("project", new_project),
         ]
         if "tags" not in fields:
+            # Tag names are unique ignoring case, so "bug" here is "BUG" there.
             by_name = {
                 tag.name.lower(): tag
-                for tag in Tag.objects.filter(
-                    project=new_project, name__in=[t.name for t in old_tags]
+                for tag in Tag.objects.alias(lower_name=Lower("name")).filter(
+                    project=new_project, lower_name__in=[t.name.lower() for t in old_tags]
                 )
             }
             fields["tags"] = [
