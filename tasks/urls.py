@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import pages, projects
+from tasks.views import board, pages, projects, task_detail, task_list
 
 app_name = "tasks"
 
@@ -33,15 +33,19 @@ urlpatterns = [
     path("tags/<int:pk>/edit/", projects.TagUpdateView.as_view(), name="tag-update"),
     path("tags/<int:pk>/delete/", projects.TagDeleteView.as_view(), name="tag-delete"),
     # Tasks: list, board, detail, comments
-    path("projects/<int:pk>/", pages.ProjectDetailView.as_view(), name="project-detail"),
-    path("projects/<int:pk>/tasks/new/", pages.TaskCreateView.as_view(), name="task-create"),
-    path("projects/<int:pk>/board/", pages.BoardView.as_view(), name="project-board"),
-    path("tasks/<int:pk>/", pages.TaskDetailView.as_view(), name="task-detail"),
-    path("tasks/<int:pk>/edit/", pages.TaskUpdateView.as_view(), name="task-update"),
-    path("tasks/<int:pk>/delete/", pages.TaskDeleteView.as_view(), name="task-delete"),
-    path("tasks/<int:pk>/complete/", pages.TaskCompleteView.as_view(), name="task-complete"),
-    path("tasks/<int:pk>/move/", pages.TaskMoveView.as_view(), name="task-move"),
-    path("tasks/<int:pk>/comments/", pages.CommentCreateView.as_view(), name="comment-create"),
-    path("comments/<int:pk>/edit/", pages.CommentUpdateView.as_view(), name="comment-update"),
-    path("comments/<int:pk>/delete/", pages.CommentDeleteView.as_view(), name="comment-delete"),
+    path("projects/<int:pk>/", task_list.ProjectDetailView.as_view(), name="project-detail"),
+    path("projects/<int:pk>/tasks/new/", task_list.TaskCreateView.as_view(), name="task-create"),
+    path("projects/<int:pk>/board/", board.BoardView.as_view(), name="project-board"),
+    path("tasks/<int:pk>/", task_detail.TaskDetailView.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/edit/", task_detail.TaskUpdateView.as_view(), name="task-update"),
+    path("tasks/<int:pk>/delete/", task_detail.TaskDeleteView.as_view(), name="task-delete"),
+    path("tasks/<int:pk>/complete/", task_detail.TaskCompleteView.as_view(), name="task-complete"),
+    path("tasks/<int:pk>/move/", board.TaskMoveView.as_view(), name="task-move"),
+    path(
+        "tasks/<int:pk>/comments/", task_detail.CommentCreateView.as_view(), name="comment-create"
+    ),
+    path("comments/<int:pk>/edit/", task_detail.CommentUpdateView.as_view(), name="comment-update"),
+    path(
+        "comments/<int:pk>/delete/", task_detail.CommentDeleteView.as_view(), name="comment-delete"
+    ),
 ]

@@ -162,3 +162,124 @@ def when(moment: datetime.datetime | None):
         date_format(local, "j F Y, H:i T"),
         words,
     )
+
+
+# ---------------------------------------------------------------------------
+# Activity in words
+# ---------------------------------------------------------------------------
+def _day(value: str | None) -> str:
+    """An ISO date kept in ``Activity.changes`` as "3 Dec" (with the year when not this one)."""
+    if not value:
+        return ""
+    try:
+        day = datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return date_format(day, "j M" if day.year == timezone.localdate().year else "j M Y")
+
+
+def _label(choices: type[Status] | type[Priority], value: str | None) -> str:
+    try:
+        return choices(value).label
+    except ValueError:
+        return str(value)
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _tag_clause(verb: str, names: list[str]) -> str:
+    noun = "tag" if len(names) == 1 else "tags"
+    return f"{verb} {noun} {', '.join(names)}"
+
+
+def _field_clauses(changes: dict) -> list[str]:
+    """One clause per changed field, in a fixed order, from ``{"field": [old, new]}``."""
+    clauses = []
+    if "status" in changes:
+        old, new = changes["status"]
+        if new == Status.DONE:
+            clauses.append("completed this")
+        elif old == Status.DONE:
+            clauses.append(f"reopened this as {_label(Status, new)}")
+        else:
+            clauses.append(f"moved this from {_label(Status, old)} to {_label(Status, new)}")
+    elif "position" in changes and "project" not in changes:
+        clauses.append("reordered this in its column")
+    if "project" in changes:
+        old, new = changes["project"]
+        clauses.append(f"moved this from project {old} to {new}")
+    if "title" in changes:
+        old, new = changes["title"]
+        clauses.append(f"renamed this from “{old}” to “{new}”")
+    if "description" in changes:
+        old, new = changes["description"]
+        if not old:
+            clauses.append("added a description")
+        elif not new:
+            clauses.append("removed the description")
+        else:
+            clauses.append("edited the description")
+    if "priority" in changes:
+        old, new = changes["priority"]
+        if not old or old == Priority.NONE:
+            clauses.append(f"set the priority to {_label(Priority, new)}")
+        elif new == Priority.NONE:
+            clauses.append(f"removed the priority (was {_label(Priority, old)})")
+        else:
+            clauses.append(
+                f"changed the priority from {_label(Priority, old)} to {_label(Priority, new)}"
+            )
+    if "due_date" in changes:
+        old, new = changes["due_date"]
+        if not old:
+            clauses.append(f"set the due date to {_day(new)}")
+        elif not new:
+            clauses.append(f"removed the due date (was {_day(old)})")
+        else:
+            clauses.append(f"changed the due date from {_day(old)} to {_day(new)}")
+    if "assignee" in changes:
+        old, new = changes["assignee"]
+        if not old:
+            clauses.append(f"assigned this to {new}")
+        elif not new:
+            clauses.append(f"unassigned {old}")
+        else:
+            clauses.append(f"reassigned this from {old} to {new}")
+    if "tags" in changes:
+        old, new = (set(names or []) for names in changes["tags"])
+        added = sorted(new - old, key=str.lower)
+        removed = sorted(old - new, key=str.lower)
+        if added:
+            clauses.append(_tag_clause("added", added))
+        if removed:
+            clauses.append(_tag_clause("removed", removed))
+    return clauses
+
+
+def activity_words(activity) -> str:
+    """What an activity row did, as plain words after the actor's name."""
+    verb = activity.verb
+    fixed = {
+        "created": "created this task",
+        "deleted": "deleted this task",
+        "commented": "commented",
+        "comment_edited": "edited a comment",
+        "comment_deleted": "deleted a comment",
+    }
+    if verb in fixed:
+        return fixed[verb]
+    clauses = _field_clauses(activity.changes or {})
+    if clauses:
+        return _join(clauses)
+    return activity.get_verb_display() + " this"
+
+
+@register.simple_tag
+def activity_sentence(activity):
+    """ "Erin moved this from To do to In progress" — the actor in bold, the rest escaped."""
+    actor = activity.actor.name if activity.actor else "Someone"
+    return format_html("<strong>{}</strong> {}", actor, activity_words(activity))

@@ -1,0 +1,82 @@
+"""
+What every task page shares: login, the scoped lookups (outsider → 404), the write check
+(viewer → 403, archived project → 403), the user's time zone and the task-row fragment.
+
+Archived projects are read-only: a write in one is refused with a 403 that says why, in every
+view alike, so an archived project's history stays as it was until an owner unarchives it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from tasks.models import Project, Role, Task, require_role
+
+ROW_TEMPLATE = "tasks/_task_row.html"
+
+
+class TaskPageMixin(LoginRequiredMixin):
+    """
+    Signed-in users only (others go to the login page). Dates are shown in the user's own
+    time zone: ``accounts.middleware.TimeZoneMiddleware`` activates it for the request.
+    """
+
+
+def visible_project(user, pk: int) -> Project:
+    """A project the user can see (annotated with ``my_role``), else 404."""
+    return get_object_or_404(Project.objects.visible_to(user), pk=pk)
+
+
+def visible_task(user, pk: int) -> Task:
+    """A task the user can see, with its project, assignee and creator, else 404."""
+    return get_object_or_404(
+        Task.objects.visible_to(user).select_related("project", "assignee", "created_by"), pk=pk
+    )
+
+
+def require_writable(project: Project, user) -> None:
+    """Editors and owners may change tasks and comments, and only in an active project."""
+    require_role(project, user, Role.EDITOR)
+    if project.is_archived:
+        raise PermissionDenied(
+            f"“{project.name}” is archived, so its tasks are read-only. "
+            "An owner can unarchive it in the project settings."
+        )
+
+
+def can_write(project: Project, user) -> bool:
+    """``require_writable`` as a yes/no, for showing or hiding controls."""
+    return not project.is_archived and project.can_edit(user)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The ``next`` field of a form when it points into this site, else ``fallback``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def render_row(
+    request: HttpRequest, task: Task, *, can_edit: bool, show_project: bool = False
+) -> HttpResponse:
+    """One task row, as the list pages draw it (htmx swaps it in place)."""
+    task.can_edit = can_edit
+    return render(
+        request,
+        ROW_TEMPLATE,
+        {"task": task, "today": today(), "show_project": show_project},
+    )
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
