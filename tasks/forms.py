@@ -1,4 +1,4 @@
-"""Forms of the task pages. They validate shape; the rules live in ``tasks.services``."""
+"""Forms of the pages. They validate shape; the rules live in ``tasks.services``."""
 
 from __future__ import annotations
 
@@ -6,118 +6,89 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from tasks.models import Priority, Project, Status, Tag, Task
+from tasks.models import Project, Role, Tag, colour_validator
 
 
 # ---------------------------------------------------------------------------
-# Tasks and comments
+# Projects, members and tags
 # ---------------------------------------------------------------------------
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` next to the fields it names (else above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
+class ColourInput(forms.TextInput):
+    """The browser's colour picker; it always sends ``#rrggbb``."""
+
+    input_type = "color"
 
 
-class TaskForm(forms.ModelForm):
-    """
-    The new-task and edit form. Choices come from the task's project: its members as
-    assignees, its tags as tags. ``title`` alone is enough (the quick add sends little else).
-    """
+def colour_field(default: str) -> forms.CharField:
+    return forms.CharField(
+        max_length=7, initial=default, validators=[colour_validator], widget=ColourInput
+    )
 
-    class Meta:
-        model = Task
-        fields = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
-        widgets = {
-            "title": forms.TextInput(attrs={"autocomplete": "off"}),
-            "description": forms.Textarea(attrs={"rows": 6}),
-            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "tags": forms.CheckboxSelectMultiple,
-        }
-        labels = {"due_date": "Due date"}
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    description = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the project is for, in a sentence or two.",
+    )
+    colour = colour_field(Project.DEFAULT_COLOUR)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the project a name.")
+        return name
+
+
+class ProjectDeleteForm(forms.Form):
+    """Deleting needs the project's name typed out, so it is never a slip of the mouse."""
+
+    confirm_name = forms.CharField(label="Project name", max_length=100)
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["status"].required = False
-        self.fields["priority"].required = False
-        assignee = self.fields["assignee"]
-        assignee.queryset = User.objects.filter(memberships__project=project).order_by(
-            "display_name", "username"
+        self.fields["confirm_name"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false"}
         )
-        assignee.empty_label = "Unassigned"
-        assignee.label_from_instance = lambda user: user.name
-        self.fields["tags"].queryset = Tag.objects.filter(project=project)
 
-    def clean_status(self) -> str:
-        return self.cleaned_data.get("status") or Status.TODO
-
-    def clean_priority(self) -> str:
-        return self.cleaned_data.get("priority") or Priority.NONE
-
-    def _post_clean(self) -> None:
-        # The service validates and saves the task; skip the ModelForm's instance validation,
-        # which would check constraints against a half-built instance.
-        pass
-
-    def task_fields(self) -> dict:
-        """Keyword arguments for ``task_create`` / ``task_update``."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+    def clean_confirm_name(self) -> str:
+        typed = self.cleaned_data["confirm_name"].strip()
+        if typed != self.project.name:
+            raise ValidationError(
+                f"That is not the project’s name. Type “{self.project.name}” to delete it."
+            )
+        return typed
 
 
-class TaskEditForm(TaskForm):
-    """Editing adds the project (to move the task) and the version the user started from."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
-
-    field_order = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.editable_by(user).filter(
-            is_archived=False
-        )
-        self.fields["project"].help_text = (
-            "Moving keeps the tags that exist in the other project and unassigns someone "
-            "who is not a member there."
-        )
-        if not self.is_bound:
-            self.initial["version"] = self.instance.version
-            self.initial["project"] = self.project.pk
-
-    def task_fields(self) -> dict:
-        fields = super().task_fields()
-        new_project = self.cleaned_data["project"]
-        if new_project.pk != self.project.pk:
-            # The choices shown belong to the old project: the service decides which tags
-            # and which assignee carry over.
-            fields.pop("tags")
-            fields.pop("assignee")
-            fields["project"] = new_project
-        return fields
-
-
-class TaskMoveForm(forms.Form):
-    """A board move: the column and the place in it (0 = top; empty = bottom)."""
-
-    status = forms.ChoiceField(choices=Status.choices)
-    index = forms.IntegerField(min_value=0, required=False, label="Position")
-
-
-class CommentForm(forms.Form):
-    """A comment's text. A plain form: the service, not the form, changes the comment."""
-
-    body = forms.CharField(
-        label="Comment",
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a comment…"}),
-        error_messages={"required": "Write something first."},
+class MemberAddForm(forms.Form):
+    person = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.EDITOR)
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise ValidationError("Write something first.")
-        return body
+    def clean_person(self) -> User:
+        """The account named by username (exact) or email (ignoring case)."""
+        typed = self.cleaned_data["person"].strip()
+        lookup = {"email__iexact": typed} if "@" in typed else {"username": typed}
+        user = User.objects.filter(is_active=True, **lookup).first()
+        if user is None:
+            raise ValidationError(f"Nobody with the username or email “{typed}” has an account.")
+        return user
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(max_length=50, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    colour = colour_field(Tag.DEFAULT_COLOUR)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the tag a name.")
+        return name
