@@ -233,13 +233,15 @@ SECURE_CSP = {
 # REST API
 # ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Bearer first: its WWW-Authenticate header is the one a 401 carries.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.TaskdeskAutoSchema",
+    "EXCEPTION_HANDLER": "tasks.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -254,13 +256,32 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Taskdesk API",
-    "DESCRIPTION": "Projects, members, tasks, tags, comments and activity.",
+    "DESCRIPTION": (
+        "Projects, members, tasks, tags, comments and activity.\n\n"
+        "Authenticate with a personal token (`Authorization: Bearer <token>`) or, in the "
+        "browser, with your session (CSRF enforced). Every error has the body "
+        '`{"detail": "...", "errors": {"field": ["..."]}}`. '
+        "Someone else's project, and everything in it, is a 404; a role too low is a 403. "
+        "Unknown fields in a request body, and read-only fields such as `id` or `version`, "
+        "are ignored. Lists are cursor-paginated (`next`/`previous` links, `page_size` up to "
+        "200). Tasks carry their version as `ETag`: send it back in `If-Match` to make a "
+        "change conditional (412 when stale). Every POST accepts an `Idempotency-Key`. "
+        "v1 only ever gains fields and endpoints."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.Status",
+        "PriorityEnum": "tasks.models.Priority",
+        "RoleEnum": "tasks.models.Role",
+        "TokenStatusEnum": ["active", "expired", "revoked"],
+        "ActivityVerbEnum": "tasks.models.Activity.Verb",
+    },
 }
 
 # ---------------------------------------------------------------------------

@@ -10,3 +10,7 @@ urlpatterns = [
     path("api/v1/", include("project.api_urls")),
     path("", include("tasks.urls")),
 ]
+
+# JSON under /api/ (the URL resolver's 404 and crashes too), the HTML pages everywhere else.
+handler404 = "tasks.api.errors.handler404"
+handler500 = "tasks.api.errors.handler500"

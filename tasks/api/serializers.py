@@ -1,0 +1,273 @@
+"""
+Serializers check the shape of input and render output; the rules live in ``tasks.services``.
+
+Every id that arrives in a body is resolved through the caller's scope
+(``ScopedPrimaryKeyRelatedField``), so an id from a project the caller cannot see reads as
+"does not exist" — it can neither be used nor probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import User
+from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up in ``scope(request.user)`` rather than in the whole table."""
+
+    def __init__(self, *, scope: Callable[[Any], QuerySet], model: type, **kwargs):
+        self.scope = scope
+        # The model's empty queryset tells the schema generator the key's type.
+        kwargs.setdefault("queryset", model.objects.none())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return self.scope(user) if user is not None else self.queryset
+
+
+def visible_projects(user) -> QuerySet:
+    return Project.objects.visible_to(user)
+
+
+def visible_tags(user) -> QuerySet:
+    return Tag.objects.visible_to(user)
+
+
+def fellow_members(user) -> QuerySet:
+    """People who share a project with ``user``: the only ones an id may name."""
+    projects = Project.objects.visible_to(user).values("pk")
+    return User.objects.filter(memberships__project__in=projects).distinct()
+
+
+# ---------------------------------------------------------------------------
+# Projects, members, tags
+# ---------------------------------------------------------------------------
+class ProjectSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:project-detail")
+    role = serializers.ChoiceField(
+        source="my_role",
+        choices=Role.choices,
+        read_only=True,
+        help_text="Your role in this project.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "url",
+            "name",
+            "description",
+            "colour",
+            "is_archived",
+            "role",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_by", "created_at", "updated_at"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    username = serializers.CharField(source="user.username", read_only=True)
+    display_name = serializers.CharField(source="user.display_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["url", "user", "username", "display_name", "role", "created_at"]
+        read_only_fields = ["user", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, membership: Membership) -> str:
+        path = reverse(
+            "api:project-member-detail", args=[membership.project_id, membership.user_id]
+        )
+        return self.context["request"].build_absolute_uri(path)
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    """Name the person by exactly one of ``user`` (id), ``username`` or ``email``."""
+
+    user = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    username = serializers.CharField(required=False, max_length=150)
+    email = serializers.EmailField(required=False)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+    def validate(self, attrs: dict) -> dict:
+        given = [name for name in ("user", "username", "email") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"user": ["Give exactly one of user (an id), username or email."]}
+            )
+        lookup = {
+            "user": {"pk": attrs.get("user")},
+            "username": {"username": attrs.get("username")},
+            "email": {"email__iexact": attrs.get("email")},
+        }[given[0]]
+        person = User.objects.filter(is_active=True, **lookup).first()
+        if person is None:
+            raise serializers.ValidationError({given[0]: ["No active user matches this."]})
+        return {"person": person, "role": attrs["role"]}
+
+
+class MemberRoleSerializer(MemberSerializer):
+    class Meta(MemberSerializer.Meta):
+        extra_kwargs = {"role": {"required": True}}
+
+
+class TagSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:tag-detail")
+
+    class Meta:
+        model = Tag
+        fields = ["id", "url", "project", "name", "colour"]
+        read_only_fields = ["id", "project"]
+
+
+class TagCreateSerializer(TagSerializer):
+    """A tag's project is chosen once, at creation; afterwards it is read-only."""
+
+    project = ScopedPrimaryKeyRelatedField(scope=visible_projects, model=Project)
+
+    class Meta(TagSerializer.Meta):
+        read_only_fields = ["id"]
+
+
+# ---------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------
+TASK_FIELDS = [
+    "id",
+    "url",
+    "project",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "assignee",
+    "tags",
+    "position",
+    "version",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "completed_at",
+]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """
+    A task with its tags and assignee as ids. ``version`` rises by one on every change and is
+    also sent as the ``ETag`` header. Moving a task is a ``PATCH`` of ``project``.
+    """
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:task-detail")
+    project = ScopedPrimaryKeyRelatedField(
+        scope=visible_projects,
+        model=Project,
+        help_text="Changing it moves the task; you must be an editor in both projects.",
+    )
+    assignee = ScopedPrimaryKeyRelatedField(
+        scope=fellow_members,
+        model=User,
+        allow_null=True,
+        required=False,
+        help_text="A member of the task's project, or null.",
+    )
+    tags = ScopedPrimaryKeyRelatedField(
+        scope=visible_tags,
+        model=Tag,
+        many=True,
+        required=False,
+        help_text="Tag ids from the task's project, in ascending order.",
+    )
+    position = serializers.IntegerField(
+        min_value=INT32_MIN,
+        max_value=INT32_MAX,
+        required=False,
+        help_text="Order inside the board column (smaller first).",
+    )
+
+    class Meta:
+        model = Task
+        fields = TASK_FIELDS
+        read_only_fields = [
+            "id",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        ]
+
+    def to_representation(self, instance: Task) -> dict:
+        data = super().to_representation(instance)
+        data["tags"] = sorted(data["tags"])
+        return data
+
+
+# ---------------------------------------------------------------------------
+# Comments and activity
+# ---------------------------------------------------------------------------
+class CommentSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:comment-detail")
+    author_name = serializers.SerializerMethodField()
+    body = serializers.CharField(max_length=10_000)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "url", "task", "author", "author_name", "body", "created_at", "edited_at"]
+        read_only_fields = ["id", "task", "author", "created_at", "edited_at"]
+
+    def get_author_name(self, comment: Comment) -> str | None:
+        return comment.author.name if comment.author else None
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    changes = serializers.DictField(
+        read_only=True,
+        help_text='What changed, as {"field": [old, new]} with display values.',
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "task",
+            "task_title",
+            "actor",
+            "actor_name",
+            "verb",
+            "changes",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_actor_name(self, activity: Activity) -> str | None:
+        return activity.actor.name if activity.actor else None
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Field errors, {"field": ["message", ...]}; empty when none apply.',
+    )

@@ -1,0 +1,288 @@
+"""
+Tasks, their comments and their activity.
+
+The task list is the API's busiest endpoint, so it skips per-row serializer objects: one query
+selects the columns a row shows (``.values()``), one more fetches the tag ids of the page, and
+``task_rows`` builds plain dicts shaped exactly like ``TaskSerializer`` (a test holds them
+equal). Single tasks use the serializer and carry their version as ``ETag``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tasks import services
+from tasks.api.idempotency import IdempotentCreateMixin
+from tasks.api.pagination import NewestFirstPagination, OldestFirstPagination, TaskPagination
+from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
+from tasks.filters import TaskFilter
+from tasks.models import Activity, Comment, Role, Tag, Task, require_role
+
+#: The columns a task row shows, in the order of ``TaskSerializer``.
+ROW_COLUMNS = (
+    "id",
+    "project_id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "assignee_id",
+    "position",
+    "version",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+
+
+def task_rows(rows: list[dict], request: Request) -> list[dict]:
+    """``TaskSerializer`` output for ``.values(*ROW_COLUMNS)`` rows, plus one query for tags."""
+    tag_ids: dict[int, list[int]] = defaultdict(list)
+    if rows:
+        links = Task.tags.through.objects.filter(task_id__in=[row["id"] for row in rows])
+        for task_id, tag_id in links.order_by("tag_id").values_list("task_id", "tag_id"):
+            tag_ids[task_id].append(tag_id)
+    prefix = request.build_absolute_uri(reverse("api:task-list"))
+    moment = serializers.DateTimeField().to_representation
+    return [
+        {
+            "id": row["id"],
+            "url": f"{prefix}{row['id']}/",
+            "project": row["project_id"],
+            "title": row["title"],
+            "description": row["description"],
+            "status": row["status"],
+            "priority": row["priority"],
+            "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+            "assignee": row["assignee_id"],
+            "tags": tag_ids.get(row["id"], []),
+            "position": row["position"],
+            "version": row["version"],
+            "created_by": row["created_by_id"],
+            "created_at": moment(row["created_at"]),
+            "updated_at": moment(row["updated_at"]),
+            "completed_at": moment(row["completed_at"]) if row["completed_at"] else None,
+        }
+        for row in rows
+    ]
+
+
+def _etag_versions(header: str) -> set[int] | None:
+    """The versions an ``If-Match``/``If-None-Match`` header names; None for ``*``."""
+    versions = set()
+    for value in header.split(","):
+        value = value.strip().removeprefix("W/").strip('"')
+        if value == "*":
+            return None
+        if value.isdigit() and len(value) < 12:
+            versions.add(int(value))
+    return versions
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "Tasks of every project you can see, newest first by default. Cursor-paginated: "
+            "follow `next`/`previous`; no total count is computed."
+        )
+    ),
+    create=extend_schema(
+        description=(
+            "Create a task in a project where you are an editor or owner (viewer: 403; a "
+            "project you cannot see: 400, as for any unknown id). `position` is ignored: a new "
+            "task goes to the bottom of its column."
+        )
+    ),
+)
+class TaskViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+    """Tasks. Unknown body fields are ignored; read-only fields in a body are ignored too."""
+
+    serializer_class = TaskSerializer
+    pagination_class = TaskPagination
+    filterset_class = TaskFilter
+    lookup_value_regex = r"\d+"
+    conditional = True
+
+    def get_queryset(self):
+        tasks = Task.objects.visible_to(self.request.user)
+        if self.action == "list":
+            return tasks
+        return tasks.select_related("project").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.only("id"))
+        )
+
+    def list(self, request, *args, **kwargs):
+        tasks = self.filter_queryset(self.get_queryset()).values(*ROW_COLUMNS)
+        rows = self.paginator.paginate_queryset(tasks, request, view=self)
+        return self.paginator.get_paginated_response(task_rows(rows, request))
+
+    def _respond(self, task: Task, code: int = status.HTTP_200_OK) -> Response:
+        data = self.get_serializer(task).data
+        headers = {"ETag": task.etag}
+        if code == status.HTTP_201_CREATED:
+            headers["Location"] = data["url"]
+        return Response(data, status=code, headers=headers)
+
+    def _expected_version(self, task: Task) -> int | None:
+        """``If-Match`` as the version the write is conditional on; 412 if it is not current."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return None
+        versions = _etag_versions(header)
+        if versions is None:
+            return None
+        if task.version not in versions:
+            raise services.StaleVersion(task)
+        return task.version
+
+    def retrieve(self, request, *args, **kwargs):
+        task = self.get_object()
+        header = request.headers.get("If-None-Match")
+        if header is not None:
+            versions = _etag_versions(header)
+            if versions is None or task.version in versions:
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
+        return self._respond(task)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        fields.pop("position", None)
+        project = fields.pop("project")
+        require_role(project, request.user, Role.EDITOR)
+        task = services.task_create(project=project, by=request.user, **fields)
+        return self._respond(task, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        task = self.get_object()
+        require_role(task.project, request.user, Role.EDITOR)
+        expected = self._expected_version(task)
+        partial = kwargs.get("partial", False)
+        serializer = self.get_serializer(task, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        target = fields.get("project")
+        if target is not None and target.pk != task.project_id:
+            # Moving needs the editor role on both sides.
+            require_role(target, request.user, Role.EDITOR)
+        task = services.task_update(task=task, by=request.user, expected_version=expected, **fields)
+        return self._respond(task)
+
+    def destroy(self, request, *args, **kwargs):
+        task = self.get_object()
+        require_role(task.project, request.user, Role.EDITOR)
+        expected = self._expected_version(task)
+        services.task_delete(task=task, by=request.user, expected_version=expected)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskScopedMixin:
+    """Views under ``/tasks/{task_pk}/``: the task is found through the caller's scope first."""
+
+    def get_task(self) -> Task:
+        if not hasattr(self, "_task"):
+            tasks = Task.objects.visible_to(self.request.user).select_related("project")
+            self._task = get_object_or_404(tasks, pk=self.kwargs["task_pk"])
+        return self._task
+
+
+class TaskCommentViewSet(
+    IdempotentCreateMixin,
+    TaskScopedMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A task's comments, oldest first. Editors and owners comment."""
+
+    serializer_class = CommentSerializer
+    pagination_class = OldestFirstPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return (
+            Comment.objects.visible_to(self.request.user)
+            .filter(task=self.get_task())
+            .select_related("author")
+        )
+
+    def create(self, request, *args, **kwargs):
+        task = self.get_task()
+        require_role(task.project, request.user, Role.EDITOR)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = services.comment_add(
+            task=task, by=request.user, body=serializer.validated_data["body"]
+        )
+        data = self.get_serializer(comment).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class CommentViewSet(
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """One comment. Only its author edits or deletes it, and only while an editor or owner."""
+
+    serializer_class = CommentSerializer
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return Comment.objects.visible_to(self.request.user).select_related(
+            "author", "task__project"
+        )
+
+    def get_authored_object(self) -> Comment:
+        comment = self.get_object()
+        if comment.author_id != self.request.user.pk:
+            raise PermissionDenied("Only the author of a comment may change it.")
+        require_role(comment.task.project, self.request.user, Role.EDITOR)
+        return comment
+
+    def update(self, request, *args, **kwargs):
+        comment = self.get_authored_object()
+        serializer = self.get_serializer(comment, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        comment = services.comment_edit(
+            comment=comment,
+            by=request.user,
+            body=serializer.validated_data.get("body", comment.body),
+        )
+        return Response(self.get_serializer(comment).data)
+
+    def destroy(self, request, *args, **kwargs):
+        comment = self.get_authored_object()
+        services.comment_delete(comment=comment, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskActivityViewSet(TaskScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """What happened to a task, newest first."""
+
+    serializer_class = ActivitySerializer
+    pagination_class = NewestFirstPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Activity.objects.none()
+        return (
+            Activity.objects.visible_to(self.request.user)
+            .filter(task=self.get_task())
+            .select_related("actor")
+        )
