@@ -1,47 +1,392 @@
-"""Placeholder: replaced by the real views."""
+"""
+Project pages: the list, create, settings, delete; members and roles; tags.
 
+Every page about one project goes through ``ProjectScopedMixin``: the project is looked up in
+``Project.objects.visible_to(user)`` (an outsider gets 404) and the role the request needs is
+checked with ``require_role`` (too low a role gets 403) before the view does anything. The
+changes themselves are the functions of ``tasks.services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_htmx.http import HttpResponseClientRefresh
+
+from tasks import services
+from tasks.forms import (
+    MemberAddForm,
+    MemberRoleForm,
+    ProjectDeleteForm,
+    ProjectForm,
+    TagForm,
+    apply_service_errors,
+)
+from tasks.models import Membership, Project, Role, Tag, require_role
+from tasks.templatetags.shell import nav_projects
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class MemberListView(View):
-    pass
+def service_error_text(error: ValidationError) -> str:
+    """A service's ValidationError as one sentence for a flash message."""
+    return " ".join(error.messages)
 
 
-class MemberRemoveView(View):
-    pass
+class ProjectScopedMixin(LoginRequiredMixin):
+    """
+    For views about one project, named by ``pk`` in the URL (``project_url_kwarg``).
+
+    ``get_queryset()`` is ``Project.objects.visible_to(user)``, so a project the user is not a
+    member of is a 404 whatever the view does next. ``read_role`` is the role needed to read
+    (GET, HEAD), ``write_role`` the role needed for anything else; each is checked with
+    ``require_role`` (403). The project is ``self.project`` and ``project`` in the context,
+    with ``my_role`` annotated. Task pages may import this mixin.
+    """
+
+    read_role: Role = Role.VIEWER
+    write_role: Role = Role.EDITOR
+    project_url_kwarg = "pk"
+
+    def get_queryset(self):
+        return Project.objects.visible_to(self.request.user)
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.project = get_object_or_404(self.get_queryset(), pk=kwargs[self.project_url_kwarg])
+        needed = self.read_role if request.method in SAFE_METHODS else self.write_role
+        self.role = require_role(self.project, request.user, needed)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["project"] = self.project
+        context["my_role"] = self.role
+        return context
 
 
-class MemberRoleView(View):
-    pass
+# ---------------------------------------------------------------------------
+# Projects
+# ---------------------------------------------------------------------------
+class ProjectListView(LoginRequiredMixin, TemplateView):
+    """My projects with progress; the same (one) query the sidebar uses, so it runs once."""
+
+    template_name = "tasks/project_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        projects = nav_projects(self.request)
+        context["active_projects"] = [p for p in projects if not p.is_archived]
+        context["archived_projects"] = [p for p in projects if p.is_archived]
+        return context
 
 
-class ProjectCreateView(View):
-    pass
+class ProjectCreateView(LoginRequiredMixin, FormView):
+    form_class = ProjectForm
+    template_name = "tasks/project_form.html"
+
+    def form_valid(self, form: ProjectForm) -> HttpResponse:
+        try:
+            project = services.project_create(by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Project “{project.name}” created. Add its first task.")
+        return redirect(project.get_absolute_url())
 
 
-class ProjectDeleteView(View):
-    pass
+class ProjectSettingsView(ProjectScopedMixin, FormView):
+    """Rename, describe and recolour; archive or unarchive (``action`` in the POST)."""
+
+    read_role = write_role = Role.OWNER
+    form_class = ProjectForm
+    template_name = "tasks/project_settings.html"
+
+    def get_initial(self) -> dict:
+        return {
+            "name": self.project.name,
+            "description": self.project.description,
+            "colour": self.project.colour,
+        }
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        action = request.POST.get("action")
+        if action in ("archive", "unarchive"):
+            archive = action == "archive"
+            services.project_update(project=self.project, by=request.user, is_archived=archive)
+            messages.success(
+                request,
+                f"“{self.project.name}” was archived: it stays readable, folded away in the "
+                "sidebar."
+                if archive
+                else f"“{self.project.name}” is active again.",
+            )
+            return redirect("tasks:project-settings", self.project.pk)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: ProjectForm) -> HttpResponse:
+        try:
+            services.project_update(project=self.project, by=self.request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            self.project.refresh_from_db()
+            return self.form_invalid(form)
+        messages.success(self.request, "Project settings saved.")
+        return redirect("tasks:project-settings", self.project.pk)
 
 
-class ProjectLeaveView(View):
-    pass
+class ProjectDeleteView(ProjectScopedMixin, FormView):
+    read_role = write_role = Role.OWNER
+    form_class = ProjectDeleteForm
+    template_name = "tasks/project_confirm_delete.html"
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "project": self.project}
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        counts = self.project.tasks.aggregate(tasks=Count("id"))
+        context["task_count"] = counts["tasks"]
+        return context
+
+    def form_valid(self, form: ProjectDeleteForm) -> HttpResponse:
+        name = self.project.name
+        services.project_delete(project=self.project, by=self.request.user)
+        messages.success(self.request, f"Project “{name}” and everything in it were deleted.")
+        return redirect("tasks:project-list")
 
 
-class ProjectListView(View):
-    pass
+# ---------------------------------------------------------------------------
+# Members
+# ---------------------------------------------------------------------------
+def member_rows(project: Project) -> list[Membership]:
+    """The project's members with their accounts: one query."""
+    return list(
+        project.memberships.select_related("user").order_by("user__display_name", "user__username")
+    )
 
 
-class ProjectSettingsView(View):
-    pass
+class MemberListView(ProjectScopedMixin, FormView):
+    """Every member sees who is in the project; owners add people here (POST)."""
+
+    read_role = Role.VIEWER
+    write_role = Role.OWNER
+    form_class = MemberAddForm
+    template_name = "tasks/member_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        memberships = member_rows(self.project)
+        context["memberships"] = memberships
+        context["can_manage"] = self.role == Role.OWNER
+        context["owner_count"] = sum(m.role == Role.OWNER for m in memberships)
+        context["roles"] = Role.choices
+        return context
+
+    def form_valid(self, form: MemberAddForm) -> HttpResponse:
+        person = form.cleaned_data["person"]
+        try:
+            services.member_add(
+                project=self.project,
+                user=person,
+                role=form.cleaned_data["role"],
+                by=self.request.user,
+            )
+        except services.Conflict as error:
+            form.add_error("person", str(error))
+            return self.form_invalid(form)
+        role = Role(form.cleaned_data["role"]).label.lower()
+        messages.success(self.request, f"{person.name} joined “{self.project.name}” as {role}.")
+        return redirect("tasks:member-list", self.project.pk)
 
 
-class TagDeleteView(View):
-    pass
+class MemberActionMixin(ProjectScopedMixin):
+    """POST-only actions of an owner on one member, named by their user id (``member_pk``)."""
+
+    read_role = write_role = Role.OWNER
+    http_method_names = ["post"]
+
+    def get_membership(self) -> Membership:
+        return get_object_or_404(
+            self.project.memberships.select_related("user", "project"),
+            user_id=self.kwargs["member_pk"],
+        )
+
+    def back(self) -> HttpResponseRedirect:
+        return redirect("tasks:member-list", self.project.pk)
 
 
-class TagListView(View):
-    pass
+class MemberRoleView(MemberActionMixin, View):
+    """
+    Change a member's role. htmx gets the member's row back, swapped in place (with the
+    service's explanation when the change is refused); without JS it is POST + redirect.
+    """
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        membership = self.get_membership()
+        form = MemberRoleForm(request.POST)
+        error = ""
+        if not form.is_valid():
+            error = "Choose a role: owner, editor or viewer."
+        else:
+            try:
+                services.member_change_role(
+                    membership=membership, role=form.cleaned_data["role"], by=request.user
+                )
+            except ValidationError as problem:
+                error = service_error_text(problem)
+                membership.refresh_from_db()
+
+        changed_own_role = membership.user_id == request.user.pk and not error
+        if request.htmx:
+            if changed_own_role:
+                # The page's owner controls no longer apply to this user: reload it.
+                return HttpResponseClientRefresh()
+            memberships = member_rows(self.project)
+            context = {
+                "project": self.project,
+                "membership": membership,
+                "can_manage": True,
+                "owner_count": sum(m.role == Role.OWNER for m in memberships),
+                "roles": Role.choices,
+                "row_error": error,
+                "row_saved": not error,
+            }
+            return render(request, "tasks/member_list.html#member-row", context)
+
+        if error:
+            messages.error(request, error)
+        else:
+            role = Role(membership.role).label.lower()
+            messages.success(request, f"{membership.user.name} is now {role}.")
+        return self.back()
 
 
-class TagUpdateView(View):
-    pass
+class MemberRemoveView(MemberActionMixin, View):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        membership = self.get_membership()
+        try:
+            services.member_remove(membership=membership, by=request.user)
+        except ValidationError as error:
+            messages.error(request, service_error_text(error))
+            return self.back()
+        if membership.user_id == request.user.pk:
+            messages.success(request, f"You left “{self.project.name}”.")
+            return redirect("tasks:project-list")
+        messages.success(request, f"{membership.user.name} was removed from “{self.project.name}”.")
+        return self.back()
+
+
+class ProjectLeaveView(ProjectScopedMixin, View):
+    """Any member may leave, except the last owner (the service says why)."""
+
+    read_role = write_role = Role.VIEWER
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        membership = get_object_or_404(
+            self.project.memberships.select_related("user"), user=request.user
+        )
+        try:
+            services.member_remove(membership=membership, by=request.user)
+        except ValidationError as error:
+            messages.error(request, service_error_text(error))
+            return redirect("tasks:member-list", self.project.pk)
+        messages.success(request, f"You left “{self.project.name}”.")
+        return redirect("tasks:project-list")
+
+
+# ---------------------------------------------------------------------------
+# Tags
+# ---------------------------------------------------------------------------
+class TagListView(ProjectScopedMixin, FormView):
+    """Every member sees the tags; editors and owners create them here (POST)."""
+
+    read_role = Role.VIEWER
+    write_role = Role.EDITOR
+    form_class = TagForm
+    template_name = "tasks/tag_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        # Meta.ordering does not apply to GROUP BY queries: order explicitly.
+        context["tags"] = self.project.tags.annotate(task_count=Count("tasks")).order_by(
+            Lower("name"), "id"
+        )
+        context["can_edit"] = self.role.allows(Role.EDITOR)
+        return context
+
+    def form_valid(self, form: TagForm) -> HttpResponse:
+        try:
+            tag = services.tag_create(
+                project=self.project, by=self.request.user, **form.cleaned_data
+            )
+        except services.Conflict as error:
+            form.add_error("name", str(error))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Tag “{tag.name}” created.")
+        return redirect("tasks:tag-list", self.project.pk)
+
+
+class TagScopedMixin(LoginRequiredMixin):
+    """One tag, found through ``Tag.objects.visible_to`` (404) and editable by editors (403)."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.tag = get_object_or_404(
+            Tag.objects.visible_to(request.user).select_related("project"), pk=kwargs["pk"]
+        )
+        self.project = self.tag.project
+        require_role(self.project, request.user, Role.EDITOR)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TagUpdateView(TagScopedMixin, FormView):
+    """Rename or recolour a tag (the tag list posts its inline row forms here)."""
+
+    form_class = TagForm
+    template_name = "tasks/tag_form.html"
+
+    def get_initial(self) -> dict:
+        return {"name": self.tag.name, "colour": self.tag.colour}
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context.update(tag=self.tag, project=self.project)
+        return context
+
+    def form_valid(self, form: TagForm) -> HttpResponse:
+        try:
+            services.tag_update(tag=self.tag, by=self.request.user, **form.cleaned_data)
+        except services.Conflict as error:
+            form.add_error("name", str(error))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        if form.errors:
+            self.tag.refresh_from_db()
+            return self.form_invalid(form)
+        messages.success(self.request, f"Tag “{self.tag.name}” saved.")
+        return redirect("tasks:tag-list", self.project.pk)
+
+
+class TagDeleteView(TagScopedMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        name = self.tag.name
+        services.tag_delete(tag=self.tag, by=request.user)
+        messages.success(request, f"Tag “{name}” deleted; tasks that had it keep their other tags.")
+        return redirect(reverse("tasks:tag-list", args=[self.project.pk]))
