@@ -175,6 +175,8 @@ class ProjectAdmin(ServiceAdmin):
     list_filter = ("is_archived", "created_at")
     search_fields = ("name", "description")
     date_hierarchy = "created_at"
+    # Explicit: the count annotations group the rows, and grouped queries drop Meta.ordering.
+    ordering = (Lower("name"), "id")
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = (MembershipInline,)
 
@@ -301,6 +303,7 @@ class TagAdmin(ServiceAdmin):
     list_filter = ("project",)
     search_fields = ("name", "project__name")
     autocomplete_fields = ("project",)
+    ordering = (Lower("name"), "id")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(task_count=models.Count("tasks"))
@@ -615,6 +618,7 @@ class TaskAdmin(ServiceAdmin):
     ) -> StreamingHttpResponse:
         rows = (
             queryset.select_related("project", "assignee", "created_by")
+            .prefetch_related(None)
             .prefetch_related(
                 models.Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"), "id"))
             )
