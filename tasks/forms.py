@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from tasks.models import Project, Role, Tag, colour_validator
+from tasks.models import Priority, Project, Role, Status, Tag, Task, colour_validator
 
 
 # ---------------------------------------------------------------------------
@@ -92,3 +92,125 @@ class TagForm(forms.Form):
         if not name:
             raise ValidationError("Give the tag a name.")
         return name
+
+
+# ---------------------------------------------------------------------------
+# Tasks and comments
+# ---------------------------------------------------------------------------
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` next to the fields it names (else above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class TaskForm(forms.ModelForm):
+    """
+    The new-task and edit form. Choices come from the task's project: its members as
+    assignees, its tags as tags. ``title`` alone is enough (the quick add sends little else).
+    """
+
+    class Meta:
+        model = Task
+        fields = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
+        widgets = {
+            "title": forms.TextInput(attrs={"autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "tags": forms.CheckboxSelectMultiple,
+        }
+        labels = {"due_date": "Due date"}
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["status"].required = False
+        self.fields["priority"].required = False
+        assignee = self.fields["assignee"]
+        assignee.queryset = User.objects.filter(memberships__project=project).order_by(
+            "display_name", "username"
+        )
+        assignee.empty_label = "Unassigned"
+        assignee.label_from_instance = lambda user: user.name
+        self.fields["tags"].queryset = Tag.objects.filter(project=project)
+
+    def clean_status(self) -> str:
+        return self.cleaned_data.get("status") or Status.TODO
+
+    def clean_priority(self) -> str:
+        return self.cleaned_data.get("priority") or Priority.NONE
+
+    def _post_clean(self) -> None:
+        # The service validates and saves the task; skip the ModelForm's instance validation,
+        # which would check constraints against a half-built instance.
+        pass
+
+    def task_fields(self) -> dict:
+        """Keyword arguments for ``task_create`` / ``task_update``."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class TaskEditForm(TaskForm):
+    """Editing adds the project (to move the task) and the version the user started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
+
+    field_order = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.editable_by(user).filter(
+            is_archived=False
+        )
+        self.fields["project"].help_text = (
+            "Moving keeps the tags that exist in the other project and unassigns someone "
+            "who is not a member there."
+        )
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+            self.initial["project"] = self.project.pk
+
+    def task_fields(self) -> dict:
+        fields = super().task_fields()
+        new_project = self.cleaned_data["project"]
+        if new_project.pk != self.project.pk:
+            # The choices shown belong to the old project: the service decides which tags
+            # and which assignee carry over.
+            fields.pop("tags")
+            fields.pop("assignee")
+            fields["project"] = new_project
+        return fields
+
+
+class TaskMoveForm(forms.Form):
+    """A board move: the column and the place in it (0 = top; empty = bottom)."""
+
+    status = forms.ChoiceField(choices=Status.choices)
+    index = forms.IntegerField(min_value=0, required=False)
+    #: The no-JavaScript form asks for a place counted from 1, as people count.
+    place = forms.IntegerField(min_value=1, required=False, label="Position")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("index") is None and cleaned.get("place"):
+            cleaned["index"] = cleaned["place"] - 1
+        return cleaned
+
+
+class CommentForm(forms.Form):
+    """A comment's text. A plain form: the service, not the form, changes the comment."""
+
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a comment…"}),
+        error_messages={"required": "Write something first."},
+    )
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise ValidationError("Write something first.")
+        return body

@@ -42,6 +42,9 @@ class Column:
     label: str
     count: int
     tasks: list[Task] = field(default_factory=list)
+    #: The neighbouring columns, for the ← and → move controls.
+    previous: str | None = None
+    next: str | None = None
 
     @property
     def hidden(self) -> int:
@@ -74,7 +77,10 @@ def board_columns(project: Project, user, show: str = "") -> list[Column]:
     columns = {value: Column(value, label, counts.get(value, 0)) for value, label in Status.choices}
     for task in cards:
         columns[task.status].tasks.append(task)
-    return list(columns.values())
+    ordered = list(columns.values())
+    for left, right in zip(ordered, ordered[1:], strict=False):
+        left.next, right.previous = right.status, left.status
+    return ordered
 
 
 def board_context(project: Project, user, show: str = "") -> dict:
@@ -83,7 +89,7 @@ def board_context(project: Project, user, show: str = "") -> dict:
     return {
         "project": project,
         "columns": columns,
-        "statuses": statuses,
+        "status_choices": Status.choices,
         "can_edit": can_write(project, user),
         "show": show if show in statuses else "",
         "today": today(),
