@@ -261,7 +261,7 @@ class Command(BaseCommand):
             elif settings.DEBUG:
                 secret = f"password: {DEBUG_PASSWORD}"
             else:
-                secret = "password: (printed when it was set)"
+                secret = "(password printed when first seeded)"
             self.stdout.write(
                 f"  {person.username:<4} {secret:<36} {person.display_name}: "
                 f"{roles[person.username]}"
