@@ -47,7 +47,11 @@ class ProjectViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        project = services.project_create(by=request.user, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        archived = fields.pop("is_archived", False)
+        project = services.project_create(by=request.user, **fields)
+        if archived:
+            project = services.project_update(project=project, by=request.user, is_archived=True)
         return created(self.get_serializer(project).data)
 
     def update(self, request, *args, **kwargs):
