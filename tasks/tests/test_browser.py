@@ -8,17 +8,28 @@ image ``docs/screenshot.png``.
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+import re
 
+import pytest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tasks.models import Project, Status, Task
 from tasks.tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DOCS_SCREENSHOT,
     ConsoleWatcher,
+    build_showcase,
     chromium_missing_reason,
     new_context,
     running_in_ci,
+    screenshot,
+    sign_in,
+    wants_docs_screenshot,
 )
+from tasks.tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +83,267 @@ def console(page) -> ConsoleWatcher:
     return ConsoleWatcher(page)
 
 
-def test_health_check_answers(live_server, page, console):
-    response = page.goto(f"{live_server.url}/healthz")
-    assert response.status == 200
+@pytest.fixture
+def showcase(db):
+    return build_showcase()
+
+
+def visit(page: Page, console: ConsoleWatcher, url: str, *, status: int = 200) -> None:
+    """Open ``url``, check the answer, and that the page loaded without a console error."""
+    response = page.goto(url)
+    assert response is not None
+    assert response.status == status, f"{url} answered {response.status}"
+    page.wait_for_load_state("load")
+    console.check(url)
+
+
+def sign_up(page: Page, console: ConsoleWatcher, base: str, username: str) -> None:
+    visit(page, console, f"{base}/accounts/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_label("Password confirmation").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(f"{base}/")
+    expect(page.get_by_text(f"Welcome to Taskdesk, {username}.")).to_be_visible()
+    console.check("dashboard after sign-up")
+
+
+def create_project(page: Page, console: ConsoleWatcher, name: str) -> Project:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New project").click()
+    expect(page).to_have_url(re.compile(r"/projects/new/$"))
     console.check()
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Create project").click()
+    expect(page).to_have_url(re.compile(r"/projects/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    console.check()
+    return Project.objects.get(name=name)
+
+
+def quick_add(page: Page, title: str) -> None:
+    """Type a title into the one-line quick add and press Enter."""
+    field = page.get_by_label("New task title")
+    field.fill(title)
+    field.press("Enter")
+    expect(task_rows(page).filter(has_text=title)).to_have_count(1)
+    expect(page.get_by_label("New task title")).to_have_value("")
+
+
+def task_rows(page: Page):
+    return page.get_by_role("list", name="Tasks").get_by_role("listitem")
+
+
+def board_cards(page: Page, column: str):
+    """The cards of one board column (an ordered list named after its heading)."""
+    return page.get_by_role("list", name=column, exact=True).get_by_role("listitem")
+
+
+def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
+    base = live_server.url
+    sign_up(page, console, base, "newcomer")
+
+    project = create_project(page, console, "Home renovation")
+    titles = ["Order kitchen tiles", "Call the plumber", "Paint the hallway", "Fix garden gate"]
+    for title in titles:
+        quick_add(page, title)
+    console.check("quick add")
+    assert list(project.tasks.values_list("title", flat=True).order_by("id")) == titles
+
+    # The list narrows to the text filter, the filter lives in the URL and survives a reload.
+    list_url = f"{base}/projects/{project.pk}/"
+    visit(page, console, list_url)
+    expect(task_rows(page)).to_have_count(4)
+    search = page.get_by_role("search", name="Filter tasks").get_by_label("Text")
+    search.fill("plumber")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]search=plumber"))
+    expect(task_rows(page)).to_have_count(1)
+    expect(task_rows(page).first).to_contain_text("Call the plumber")
+    page.reload()
+    expect(task_rows(page)).to_have_count(1)
+    expect(page.get_by_label("Text")).to_have_value("plumber")
+    page.get_by_role("link", name="Clear filters").click()
+    expect(task_rows(page)).to_have_count(4)
+    console.check("task list filters")
+
+    # The board: drag a card from "To do" to "In progress"; it stays there after a reload.
+    visit(page, console, f"{base}/projects/{project.pk}/board/")
+    expect(board_cards(page, "To do")).to_have_count(4)
+    expect(board_cards(page, "In progress")).to_have_count(0)
+    card = board_cards(page, "To do").filter(has_text="Call the plumber")
+    card.drag_to(page.get_by_role("region", name="In progress"))
+    expect(board_cards(page, "In progress").filter(has_text="Call the plumber")).to_have_count(1)
+    expect(board_cards(page, "To do")).to_have_count(3)
+    console.check("board drag")
+    assert Task.objects.get(title="Call the plumber").status == Status.IN_PROGRESS
+    page.reload()
+    expect(board_cards(page, "In progress").filter(has_text="Call the plumber")).to_have_count(1)
+    console.check("board reload")
+
+    # The keyboard alternative: focus a card, press the right arrow; the focus stays on the
+    # card and a live region says where it went.
+    card = board_cards(page, "To do").filter(has_text="Paint the hallway")
+    card.focus()
+    page.keyboard.press("ArrowRight")
+    moved = board_cards(page, "In progress").filter(has_text="Paint the hallway")
+    expect(moved).to_have_count(1)
+    expect(moved).to_be_focused()
+    expect(page.get_by_role("status").filter(has_text="Paint the hallway")).to_have_text(
+        re.compile(r"is now in .*In progress, position 2 of 2")
+    )
+    # Its visible move buttons do the same (and work without JavaScript, as plain forms).
+    moved.get_by_role("button", name="Move to the previous column").click()
+    expect(board_cards(page, "To do").filter(has_text="Paint the hallway")).to_have_count(1)
+    board_cards(page, "To do").filter(has_text="Paint the hallway").get_by_role(
+        "button", name="Move to the next column"
+    ).click()
+    expect(board_cards(page, "In progress")).to_have_count(2)
+    console.check("board keyboard move")
+    assert Task.objects.get(title="Paint the hallway").status == Status.IN_PROGRESS
+
+    # Filter the list by status: only the two moved tasks.
+    visit(page, console, list_url)
+    page.get_by_label("Status").select_option(label="In progress")
+    expect(page).to_have_url(re.compile(r"[?&]status=in_progress"))
+    expect(task_rows(page)).to_have_count(2)
+    console.check("status filter")
+
+    # The task page: comment, then complete.
+    task_rows(page).get_by_role("link", name="Call the plumber").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call the plumber")
+    console.check("task page")
+    page.get_by_label("Comment", exact=True).fill("He can come on Tuesday morning.")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    comments = page.get_by_role("region", name=re.compile("^Comments")).get_by_role("listitem")
+    expect(comments).to_have_count(1)
+    expect(comments.first).to_contain_text("newcomer")
+    # (the first match is the comment itself, the second its folded edit box)
+    expect(comments.first.get_by_text("He can come on Tuesday morning.").first).to_be_visible()
+    expect(page.get_by_label("Comment", exact=True)).to_have_value("")
+    page.get_by_role("button", name="Mark done").click()
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+    console.check("comment and complete")
+    assert Task.objects.get(title="Call the plumber").status == Status.DONE
+
+    # The dashboard counts it in today's bar; the numbers are in a table for screen readers.
+    visit(page, console, f"{base}/")
+    chart = page.get_by_role("table", name="Tasks completed per day")
+    today = chart.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=date_format(timezone.localdate(), "l j F"))
+    )
+    expect(today.get_by_role("cell")).to_have_text("1")
+    expect(page.get_by_role("img", name=re.compile("Tasks completed per day"))).to_be_visible()
+
+    # Log out through the user menu (a POST form); the project is then out of reach.
+    page.get_by_title(re.compile("^Account:")).click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    console.check("logged out")
+    page.goto(f"{base}/projects/{project.pk}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+
+
+def test_outsider_gets_404_and_never_sees_the_project(live_server, contexts, showcase):
+    base = live_server.url
+    page = contexts().new_page()
+    console = ConsoleWatcher(page)
+    sign_up(page, console, base, "stranger")
+
+    console.expect(r"status of 404")
+    visit(page, console, f"{base}/projects/{showcase.project.pk}/", status=404)
+    expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
+    expect(page.get_by_text(showcase.project.name)).to_have_count(0)
+
+    visit(page, console, f"{base}/projects/")
+    sidebar = page.get_by_role("navigation", name="Main")
+    expect(sidebar.get_by_text("No projects yet.")).to_be_visible()
+    expect(page.get_by_text(showcase.project.name)).to_have_count(0)
+
+
+def test_theme_toggle_switches_to_dark_and_is_remembered(live_server, page, console, showcase):
+    sign_in(page.context, live_server.url, showcase.owner)
+    visit(page, console, f"{live_server.url}/")
+    html = page.locator("html")
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+    toggle.click()
+    expect(html).to_have_attribute("data-theme", "dark")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != background
+
+    page.reload()
+    expect(html).to_have_attribute("data-theme", "dark")
+    expect(page.get_by_role("button", name="Dark theme")).to_have_attribute("aria-pressed", "true")
+    console.check("theme toggle")
+
+
+def test_quick_add_and_complete_work_without_javascript(live_server, contexts, showcase):
+    context = contexts(java_script_enabled=False)
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    project = showcase.project
+    visit(page, console, f"{live_server.url}/projects/{project.pk}/")
+
+    page.get_by_label("New task title").fill("Book the venue")
+    page.get_by_label("New task title").press("Enter")
+    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/"))
+    expect(task_rows(page).filter(has_text="Book the venue")).to_have_count(1)
+    task = Task.objects.get(title="Book the venue")
+    assert task.project == project
+
+    row = task_rows(page).filter(has_text="Book the venue")
+    row.get_by_role("button", name="Mark done: Book the venue").click()
+    row = task_rows(page).filter(has_text="Book the venue")
+    expect(row.get_by_role("button", name="Reopen Book the venue")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    task.refresh_from_db()
+    assert task.status == Status.DONE
+    console.check("no-JavaScript writes")
+
+
+def test_phone_sidebar_collapses_to_a_menu(live_server, contexts, showcase):
+    context = contexts(viewport="phone")
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, f"{live_server.url}/")
+
+    sidebar = page.get_by_role("navigation", name="Main")
+    project_link = sidebar.get_by_role("link", name=re.compile(showcase.project.name))
+    expect(project_link).not_to_be_in_viewport()
+    page.get_by_title("Menu", exact=True).click()
+    expect(project_link).to_be_in_viewport()
+    project_link.click()
+    expect(page).to_have_url(re.compile(rf"/projects/{showcase.project.pk}/$"))
+    expect(sidebar.get_by_role("link", name="Dashboard")).not_to_be_in_viewport()
+    console.check("phone menu")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_pages_render_cleanly_for_screenshots(live_server, contexts, showcase, viewport, scheme):
+    """Every main page on a phone and a desktop, light and dark: no console error, a picture."""
+    context = contexts(viewport=viewport, color_scheme=scheme)
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    project, task = showcase.project, showcase.open_task
+    pages = {
+        "dashboard": "/",
+        "task-list": f"/projects/{project.pk}/",
+        "board": f"/projects/{project.pk}/board/",
+        "task-page": f"/tasks/{task.pk}/",
+    }
+    for name, path in pages.items():
+        visit(page, console, f"{live_server.url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        screenshot(page, f"{viewport}-{scheme}-{name}")
+        if name == "task-list" and viewport == "desktop" and scheme == "light":
+            expect(task_rows(page)).to_have_count(len(showcase.tasks))
+            if wants_docs_screenshot():
+                page.screenshot(path=str(DOCS_SCREENSHOT), animations="disabled")
