@@ -27,7 +27,7 @@ class SignupView(CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignupForm) -> HttpResponse:
-        user = form.save()
+        user = self.object = form.save()
         # Name the backend: axes' backend comes first in AUTHENTICATION_BACKENDS but only
         # guards authenticate(); sessions must be tied to ModelBackend, which also logs out
         # users who are deactivated later.
