@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, User
+from tasks import services
+from tasks.admin import ServiceAdmin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -24,7 +27,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -67,6 +70,15 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "time_zone")
     search_fields = ("username", "display_name", "email", "first_name", "last_name")
     date_hierarchy = "date_joined"
+
+    def delete_through_service(self, request: HttpRequest, obj: User) -> None:
+        """Leave every project first, so the last-owner rule holds and the history says so."""
+        for membership in obj.memberships.select_related("project", "user"):
+            try:
+                services.member_remove(membership=membership, by=request.user)
+            except ValidationError as error:
+                raise ValidationError(f"{membership.project}: {' '.join(error.messages)}") from None
+        obj.delete()
 
 
 @admin.register(ApiToken)

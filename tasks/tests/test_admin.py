@@ -492,6 +492,27 @@ def test_user_admin_add_form_takes_email_and_display_name(staff_client):
     assert 'name="display_name"' in page and 'name="email"' in page
 
 
+def test_deleting_the_last_owner_of_a_project_is_refused(staff_client, project, alice):
+    url = admin_url("accounts.user", "delete", alice.pk)
+    response = staff_client.post(url, {"post": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == admin_url("accounts.user", "change", alice.pk)
+    assert any("Alpha: The last owner" in m for m in messages_of(response))
+    assert project.role_of(alice) == Role.OWNER
+
+
+def test_deleting_a_member_leaves_their_projects_through_the_domain(
+    staff_client, project, erin, task
+):
+    task.assignee = erin
+    task.save()
+    response = staff_client.post(admin_url("accounts.user", "delete", erin.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(user_id=erin.pk).exists()
+    assert Activity.objects.get().changes == {"member": "erin", "role": ["editor", None]}
+    assert Task.objects.get(pk=task.pk).assignee is None
+
+
 # Query counts -------------------------------------------------------------------------------
 def make_rows(model, count, project, alice):
     """``count`` rows of ``model`` with every relation its changelist shows filled in."""
