@@ -17,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import ApiToken, User, validate_time_zone
 from tasks.api.errors import ConflictError
-from tasks.api.idempotency import IdempotentCreateMixin
+from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import NewestFirstPagination
 
 
@@ -114,7 +114,6 @@ class TokenCreatedSerializer(TokenSerializer):
     destroy=extend_schema(description="Revoke the token; it stays listed as revoked."),
 )
 class TokenViewSet(
-    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -139,6 +138,7 @@ class TokenViewSet(
             throttles.append(ScopedRateThrottle())
         return throttles
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -10,6 +10,7 @@ the same keys. Only successful answers are kept: a failed create may be retried 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -90,9 +91,11 @@ def _run_and_store(cache_key: str, fingerprint: str, create: Callable[[], Respon
     return response
 
 
-class IdempotentCreateMixin:
-    """Put first in a viewset's bases: its ``create`` honours ``Idempotency-Key``."""
+def idempotent_create(create: Callable) -> Callable:
+    """Decorate a viewset's ``create`` so that it honours ``Idempotency-Key``."""
 
-    def create(self, request, *args, **kwargs):
-        parent = super().create
-        return idempotent(request, lambda: parent(request, *args, **kwargs))
+    @functools.wraps(create)
+    def wrapper(self, request, *args, **kwargs):
+        return idempotent(request, lambda: create(self, request, *args, **kwargs))
+
+    return wrapper

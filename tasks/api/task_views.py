@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tasks import services
-from tasks.api.idempotency import IdempotentCreateMixin
+from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import NewestFirstPagination, OldestFirstPagination, TaskPagination
 from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
 from tasks.filters import TaskFilter
@@ -105,7 +105,7 @@ def _etag_versions(header: str) -> set[int] | None:
         )
     ),
 )
-class TaskViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class TaskViewSet(viewsets.ModelViewSet):
     """Tasks. Unknown body fields are ignored; read-only fields in a body are ignored too."""
 
     serializer_class = TaskSerializer
@@ -155,6 +155,7 @@ class TaskViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
         return self._respond(task)
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -199,7 +200,6 @@ class TaskScopedMixin:
 
 
 class TaskCommentViewSet(
-    IdempotentCreateMixin,
     TaskScopedMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -219,6 +219,7 @@ class TaskCommentViewSet(
             .select_related("author")
         )
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         task = self.get_task()
         require_role(task.project, request.user, Role.EDITOR)

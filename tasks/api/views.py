@@ -13,7 +13,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from tasks import services
-from tasks.api.idempotency import IdempotentCreateMixin
+from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import MemberPagination, NamePagination
 from tasks.api.serializers import (
     MemberCreateSerializer,
@@ -31,7 +31,7 @@ def created(data: dict) -> Response:
     return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
-class ProjectViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
+class ProjectViewSet(viewsets.ModelViewSet):
     """
     Projects you are a member of, alphabetically. Anyone signed in may create one (and becomes
     its owner); only owners rename, archive or delete.
@@ -44,6 +44,7 @@ class ProjectViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return Project.objects.visible_to(self.request.user)
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -80,7 +81,6 @@ class ProjectViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
     ),
 )
 class MemberViewSet(
-    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -122,6 +122,7 @@ class MemberViewSet(
             return MemberRoleSerializer
         return MemberSerializer
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         project = self.get_project()
         require_role(project, request.user, Role.OWNER)
@@ -168,7 +169,6 @@ class TagFilter(django_filters.FilterSet):
 
 
 class TagViewSet(
-    IdempotentCreateMixin,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -194,6 +194,7 @@ class TagViewSet(
     def get_serializer_class(self):
         return TagCreateSerializer if self.action == "create" else TagSerializer
 
+    @idempotent_create
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
