@@ -1,0 +1,403 @@
+"""The task list of a project (/projects/<id>/): filters, sort, pages, quick add, new task."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tasks.models import Priority, Role, Status, Task
+from tasks.tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    TagFactory,
+    TaskFactory,
+    UserFactory,
+)
+
+
+def list_url(project, query=""):
+    return reverse("tasks:project-detail", args=[project.pk]) + query
+
+
+def create_url(project):
+    return reverse("tasks:task-create", args=[project.pk])
+
+
+def titles(response):
+    return [task.title for task in response.context["tasks"]]
+
+
+# ---------------------------------------------------------------------------
+# Who may see and write
+# ---------------------------------------------------------------------------
+def test_anonymous_is_sent_to_login(client, project):
+    response = client.get(list_url(project))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_cannot_create(client, project):
+    response = client.post(create_url(project), {"title": "Sneaky"})
+    assert response.status_code == 302
+    assert not Task.objects.exists()
+
+
+def test_outsider_gets_404(client, oscar, project):
+    client.force_login(oscar)
+    assert client.get(list_url(project)).status_code == 404
+    assert client.get(create_url(project)).status_code == 404
+    assert client.post(create_url(project), {"title": "x"}).status_code == 404
+    assert not Task.objects.exists()
+
+
+def test_viewer_reads_the_list_without_write_controls(client, victor, project, task):
+    client.force_login(victor)
+    response = client.get(list_url(project))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert task.title in html
+    assert 'id="quick-add"' not in html
+    assert reverse("tasks:task-complete", args=[task.pk]) not in html
+
+
+def test_viewer_cannot_create_a_task(client, victor, project):
+    client.force_login(victor)
+    assert client.get(create_url(project)).status_code == 403
+    assert client.post(create_url(project), {"title": "Nope"}).status_code == 403
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["owner", "editor"])
+def test_writers_see_quick_add_and_complete_boxes(client, cast, project, task, role):
+    client.force_login(cast[role])
+    html = client.get(list_url(project)).content.decode()
+    assert 'id="quick-add"' in html
+    assert reverse("tasks:task-complete", args=[task.pk]) in html
+
+
+def test_archived_project_is_read_only(client, alice, project, task):
+    project.is_archived = True
+    project.save()
+    client.force_login(alice)
+    html = client.get(list_url(project)).content.decode()
+    assert "archived" in html
+    assert 'id="quick-add"' not in html
+    response = client.post(create_url(project), {"title": "Late"})
+    assert response.status_code == 403
+    assert Task.objects.count() == 1
+
+
+# ---------------------------------------------------------------------------
+# Quick add and the new-task form
+# ---------------------------------------------------------------------------
+def test_quick_add_with_title_alone_creates_a_task_and_returns_to_the_list(client, erin, project):
+    client.force_login(erin)
+    back = list_url(project, "?status=todo")
+    response = client.post(
+        create_url(project), {"title": "  Buy milk ", "quick": "1", "next": back}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == back
+    task = Task.objects.get()
+    assert (task.title, task.status, task.priority) == ("Buy milk", Status.TODO, Priority.NONE)
+    assert task.created_by == erin
+    assert task.activities.get().verb == "created"
+
+
+def test_quick_add_takes_due_date_and_assignee(client, erin, victor, project):
+    client.force_login(erin)
+    client.post(
+        create_url(project),
+        {"title": "Call", "due_date": "2030-01-02", "assignee": victor.pk, "quick": "1"},
+    )
+    task = Task.objects.get()
+    assert task.due_date == datetime.date(2030, 1, 2)
+    assert task.assignee == victor
+
+
+def test_quick_add_never_redirects_off_site(client, erin, project):
+    client.force_login(erin)
+    response = client.post(create_url(project), {"title": "x", "next": "https://evil.example/"})
+    assert response["Location"] == list_url(project)
+
+
+def test_quick_add_by_htmx_returns_the_new_row_and_a_fresh_form(client, erin, project):
+    client.force_login(erin)
+    response = client.post(
+        create_url(project), {"title": "Fresh row", "quick": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    task = Task.objects.get()
+    assert f'id="task-{task.pk}"' in html
+    assert 'id="quick-add"' in html and 'hx-swap-oob="true"' in html
+    assert "<html" not in html
+
+
+def test_quick_add_by_htmx_with_errors_retargets_the_form(client, erin, project):
+    client.force_login(erin)
+    response = client.post(
+        create_url(project), {"title": "  ", "quick": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#quick-add"
+    assert "This field is required" in response.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_new_task_form_lists_members_and_project_tags(client, erin, oscar, project, tag):
+    other_tag = TagFactory(name="elsewhere")
+    client.force_login(erin)
+    form = client.get(create_url(project)).context["form"]
+    assert set(form.fields["assignee"].queryset) == set(project.members.all())
+    assert oscar not in form.fields["assignee"].queryset
+    assert list(form.fields["tags"].queryset) == [tag]
+    assert other_tag not in form.fields["tags"].queryset
+
+
+def test_new_task_form_creates_a_full_task(client, erin, victor, project, tag):
+    client.force_login(erin)
+    response = client.post(
+        create_url(project),
+        {
+            "title": "Ship it",
+            "description": "All of it",
+            "status": Status.IN_PROGRESS,
+            "priority": Priority.HIGH,
+            "due_date": "2030-05-06",
+            "assignee": victor.pk,
+            "tags": [tag.pk],
+        },
+    )
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert (task.status, task.priority, task.assignee) == (Status.IN_PROGRESS, "high", victor)
+    assert list(task.tags.all()) == [tag]
+
+
+def test_new_task_form_shows_errors_and_keeps_input(client, erin, oscar, project):
+    client.force_login(erin)
+    response = client.post(
+        create_url(project),
+        {"title": "", "description": "Kept text", "assignee": oscar.pk, "due_date": "soon"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"title", "assignee", "due_date"}
+    html = response.content.decode()
+    assert "Kept text" in html
+    assert "Enter a valid date" in html
+    assert not Task.objects.exists()
+
+
+def test_tag_of_another_project_is_refused(client, erin, project):
+    foreign = TagFactory(name="foreign")
+    client.force_login(erin)
+    response = client.post(create_url(project), {"title": "T", "tags": [foreign.pk]})
+    assert response.status_code == 200
+    assert "tags" in response.context["form"].errors
+
+
+# ---------------------------------------------------------------------------
+# Filters, chips, sort and pages
+# ---------------------------------------------------------------------------
+@pytest.fixture
+def spread(project, alice, erin, tag):
+    """Tasks that differ in one filterable property each."""
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    return {
+        "match": TaskFactory(
+            project=project,
+            title="Fix the login bug",
+            priority=Priority.HIGH,
+            assignee=erin,
+            due_date=today - day,
+            tags=[tag],
+        ),
+        "other_priority": TaskFactory(
+            project=project,
+            title="Fix the logout bug",
+            priority=Priority.LOW,
+            assignee=erin,
+            due_date=today - day,
+            tags=[tag],
+        ),
+        "other_assignee": TaskFactory(
+            project=project,
+            title="Fix the signup bug",
+            priority=Priority.HIGH,
+            assignee=alice,
+            due_date=today - day,
+            tags=[tag],
+        ),
+        "no_tag": TaskFactory(
+            project=project,
+            title="Fix the avatar bug",
+            priority=Priority.HIGH,
+            assignee=erin,
+            due_date=today - day,
+        ),
+        "later": TaskFactory(
+            project=project,
+            title="Fix the footer bug",
+            priority=Priority.HIGH,
+            assignee=erin,
+            due_date=today + 30 * day,
+            tags=[tag],
+        ),
+        "done": TaskFactory(
+            project=project,
+            title="Fix the done bug",
+            priority=Priority.HIGH,
+            assignee=erin,
+            status=Status.DONE,
+            due_date=today - day,
+            tags=[tag],
+        ),
+        "unassigned": TaskFactory(project=project, title="Write docs"),
+    }
+
+
+def test_filters_combine(client, erin, project, tag, spread):
+    client.force_login(erin)
+    query = f"?status=todo&priority=high&assignee=me&tag={tag.pk}&due=overdue&search=login"
+    assert titles(client.get(list_url(project, query))) == ["Fix the login bug"]
+    # Without the text, every other difference still filters.
+    query = f"?status=todo&priority=high&assignee=me&tag={tag.pk}&due=overdue"
+    assert titles(client.get(list_url(project, query))) == ["Fix the login bug"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?assignee=none", {"unassigned"}),
+        ("?due=none", {"unassigned"}),
+        ("?due=overdue", {"match", "other_priority", "other_assignee", "no_tag"}),
+        ("?status=done", {"done"}),
+        ("?priority=low", {"other_priority"}),
+        ("?search=footer", {"later"}),
+    ],
+)
+def test_each_filter_on_its_own(client, erin, project, spread, query, expected):
+    client.force_login(erin)
+    got = set(titles(client.get(list_url(project, query))))
+    assert got == {spread[key].title for key in expected}
+
+
+def test_filter_by_assignee_id(client, erin, alice, project, spread):
+    client.force_login(erin)
+    assert titles(client.get(list_url(project, f"?assignee={alice.pk}"))) == ["Fix the signup bug"]
+
+
+def test_active_filters_are_removable_chips_with_a_clear_link(client, erin, project, tag, spread):
+    client.force_login(erin)
+    response = client.get(list_url(project, f"?status=todo&tag={tag.pk}&sort=title&page=1"))
+    chips = response.context["chips"]
+    assert [chip.label for chip in chips] == ["Status: To do", "Tag: bug"]
+    assert chips[0].remove_url == f"?tag={tag.pk}&sort=title"
+    assert chips[1].remove_url == "?status=todo&sort=title"
+    html = response.content.decode()
+    assert "Clear filters" in html
+    assert response.context["clear_url"] == "?sort=title"
+
+
+def test_filters_that_match_nothing_say_so(client, erin, project, spread):
+    client.force_login(erin)
+    html = client.get(list_url(project, "?search=zebra")).content.decode()
+    assert "No task matches these filters" in html
+    assert "Clear filters" in html
+
+
+def test_empty_project_invites_the_first_task(client, erin, project):
+    client.force_login(erin)
+    html = client.get(list_url(project)).content.decode()
+    assert "No tasks yet" in html
+    assert "add the first one above" in html.lower()
+
+
+def test_bad_filter_values_are_ignored_not_an_error(client, erin, project, spread):
+    client.force_login(erin)
+    response = client.get(list_url(project, "?status=bogus&tag=abc&due=someday&page=zz"))
+    assert response.status_code == 200
+    assert len(response.context["tasks"]) == len(spread)
+    assert response.context["filter_errors"]
+
+
+def test_default_order_puts_open_tasks_first_then_by_due_date(client, erin, project):
+    today = timezone.localdate()
+    TaskFactory(project=project, title="done early", status=Status.DONE, due_date=today)
+    TaskFactory(project=project, title="undated")
+    TaskFactory(project=project, title="next week", due_date=today + datetime.timedelta(days=7))
+    TaskFactory(project=project, title="tomorrow low", due_date=today + datetime.timedelta(days=1))
+    TaskFactory(
+        project=project,
+        title="tomorrow urgent",
+        priority=Priority.URGENT,
+        due_date=today + datetime.timedelta(days=1),
+    )
+    client.force_login(erin)
+    assert titles(client.get(list_url(project))) == [
+        "tomorrow urgent",
+        "tomorrow low",
+        "next week",
+        "undated",
+        "done early",
+    ]
+
+
+def test_sort_by_priority_and_title(client, erin, project):
+    for title, priority in [("b", Priority.LOW), ("a", Priority.URGENT), ("c", Priority.NONE)]:
+        TaskFactory(project=project, title=title, priority=priority)
+    client.force_login(erin)
+    assert titles(client.get(list_url(project, "?sort=-priority"))) == ["a", "b", "c"]
+    assert titles(client.get(list_url(project, "?sort=title"))) == ["a", "b", "c"]
+    assert titles(client.get(list_url(project, "?sort=-created"))) == ["c", "a", "b"]
+
+
+def test_pages_of_fifty_keep_the_filters(client, erin, project):
+    TaskFactory.create_batch(55, project=project, priority=Priority.HIGH)
+    TaskFactory(project=project, priority=Priority.LOW)
+    client.force_login(erin)
+    first = client.get(list_url(project, "?priority=high"))
+    assert len(first.context["tasks"]) == 50
+    assert "?priority=high&amp;page=2" in first.content.decode()
+    second = client.get(list_url(project, "?priority=high&page=2"))
+    assert len(second.context["tasks"]) == 5
+
+
+def test_list_never_shows_tasks_of_other_projects(client, erin, project):
+    TaskFactory(title="Mine", project=project)
+    TaskFactory(title="Theirs")
+    client.force_login(erin)
+    assert titles(client.get(list_url(project, "?project="))) == ["Mine"]
+
+
+def test_titles_are_escaped(client, erin, project):
+    TaskFactory(project=project, title="<script>alert(1)</script>")
+    client.force_login(erin)
+    html = client.get(list_url(project)).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# ---------------------------------------------------------------------------
+# Query count
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("count", [10, 200])
+def test_list_query_count_is_constant(client, erin, project, django_assert_num_queries, count):
+    tags = TagFactory.create_batch(3, project=project)
+    people = [UserFactory() for _ in range(3)]
+    for person in people:
+        MembershipFactory(project=project, user=person, role=Role.EDITOR)
+    for i in range(count):
+        TaskFactory(project=project, assignee=people[i % 3], tags=tags[: i % 4])
+    ProjectFactory()  # someone else's project changes nothing
+    client.force_login(erin)
+    # 1 session, 2 user, 3 project (with my role), 4 members (assignee choices),
+    # 5 project tags (tag filter), 6 count for the pager, 7 the page of tasks with project
+    # and assignee, 8 their tags (prefetch), 9 the sidebar's projects.
+    with django_assert_num_queries(9):
+        response = client.get(list_url(project, "?assignee=&sort=due_date"))
+    assert len(response.context["tasks"]) == min(count, 50)
