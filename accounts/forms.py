@@ -30,6 +30,7 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+        help_texts = {"username": "Letters, digits and @ . + - _ only. You can log in with it."}
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
