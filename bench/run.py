@@ -41,6 +41,10 @@ PYTHON = sys.executable
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/taskdesk_bench"
 SQLITE_PATH = RESULTS / "taskdesk_bench.sqlite3"
+# High enough never to throttle. DRF keeps one timestamp per request of the window in the
+# cache, so with a per-minute window the history, and its pickling on every request, grows
+# with the request rate; bench/README.md says what that costs.
+DEFAULT_THROTTLE_RATE = "10000000/min"
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def say(message: str = "") -> None:
 # ---------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------
-def server_environment(database_url: str, static_root: Path) -> dict[str, str]:
+def server_environment(database_url: str, static_root: Path, throttle_rate: str
+                       ) -> dict[str, str]:  # fmt: skip
     """Production settings, made to run on loopback over plain HTTP with no throttling."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
@@ -124,8 +129,8 @@ def server_environment(database_url: str, static_root: Path) -> dict[str, str]:
         SESSION_COOKIE_SECURE="false",
         CSRF_COOKIE_SECURE="false",
         SECURE_HSTS_SECONDS="0",
-        THROTTLE_USER="10000000/min",
-        THROTTLE_ANON="10000000/min",
+        THROTTLE_USER=throttle_rate,
+        THROTTLE_ANON=throttle_rate,
         AXES_ENABLED="false",
         # Each worker keeps its own cache, as with the project's default; a .env pointing at
         # a cache server that is not running must not break the run.
@@ -318,7 +323,7 @@ def load_test(port: int, jobs: list[tuple[str, str, dict[str, str]]], suite: str
 def run_suite(suite: str, args: argparse.Namespace, plan: Plan, stamp: str,
               collectstatic: bool) -> dict[str, Any]:  # fmt: skip
     database_url = f"sqlite:///{SQLITE_PATH}" if suite == "pages" and args.sqlite else POSTGRES_URL
-    env = server_environment(database_url, RESULTS / "static")
+    env = server_environment(database_url, RESULTS / "static", args.throttle_rate)
     say(f"\n== {suite}: preparing {database_url.split('@')[-1]} ==")
     with tempfile.TemporaryDirectory(prefix="taskdesk-bench-") as scratch:
         out = Path(scratch) / "prepare.json"
@@ -354,6 +359,7 @@ def run_suite(suite: str, args: argparse.Namespace, plan: Plan, stamp: str,
             prepared["targets"][name]["load"] = load
             if load["non_2xx"]:
                 say(f"  warning: {name}: {load['non_2xx']} responses were not 2xx/3xx")
+        prepared["load_average_after"] = os.getloadavg()
         errors = server.log_tail(10) if log_path.exists() and log_path.stat().st_size else ""
     prepared["server_log_tail"] = errors
     prepared["wrk"] = {"threads": LOAD[suite][0], "connections": LOAD[suite][1]}
@@ -436,8 +442,10 @@ def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) 
     say("")
     for suite, data in suites.items():
         threads, connections = data["wrk"]["threads"], data["wrk"]["connections"]
+        before, after = data["load_average_before"][0], data["load_average_after"][0]
         say(f"{suite}: {data['database']}, {data['dataset']['tasks']} tasks, "
-            f"wrk -t{threads} -c{connections}")  # fmt: skip
+            f"wrk -t{threads} -c{connections}; load average {before:.1f} before, "
+            f"{after:.1f} after (the machine has {os.cpu_count()} CPUs)")  # fmt: skip
         slow = [
             (plan["execution_ms"], name)
             for name, m in data["targets"].items()
@@ -480,6 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite", action="store_true", help="run the pages suite on SQLite")
     parser.add_argument("--profile", action="store_true",
                         help="also write pyinstrument profiles to bench/results/")  # fmt: skip
+    parser.add_argument(
+        "--throttle-rate",
+        default=DEFAULT_THROTTLE_RATE,
+        help=f"THROTTLE_USER and THROTTLE_ANON of the server (default {DEFAULT_THROTTLE_RATE})",
+    )
     args = parser.parse_args(argv)
     suites_wanted = [s for s in ("pages", "api") if getattr(args, s)] or ["pages", "api"]
     plan = QUICK if args.quick else FULL
@@ -509,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             "sqlite": args.sqlite,
             "runs": plan.runs,
             "seconds_per_run": plan.seconds,
+            "throttle_rate": args.throttle_rate,
         },
         "summary": rows,
         "suites": suites,
