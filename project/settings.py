@@ -192,7 +192,26 @@ STORAGES = {
 # ---------------------------------------------------------------------------
 # Email: console in development, SMTP (or anything else) through EMAIL_URL.
 # ---------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    "host": _email.get("EMAIL_HOST"),
+    "port": _email.get("EMAIL_PORT"),
+    "username": _email.get("EMAIL_HOST_USER"),
+    "password": _email.get("EMAIL_HOST_PASSWORD"),
+    "use_tls": _email.get("EMAIL_USE_TLS"),
+    "use_ssl": _email.get("EMAIL_USE_SSL"),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        # Only SMTP takes connection options; console and file backends take none.
+        "OPTIONS": (
+            {key: value for key, value in _email_options.items() if value not in (None, "")}
+            if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Taskdesk <taskdesk@localhost>")
 
 # ---------------------------------------------------------------------------
