@@ -192,7 +192,8 @@ STORAGES = {
 # ---------------------------------------------------------------------------
 # Email: console in development, SMTP (or anything else) through EMAIL_URL.
 # ---------------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Without EMAIL_URL: the console in development, Django's default (SMTP on localhost) otherwise.
+_email = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _email_options = {
     "host": _email.get("EMAIL_HOST"),
     "port": _email.get("EMAIL_PORT"),
