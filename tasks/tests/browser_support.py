@@ -231,3 +231,88 @@ def build_showcase(owner=None) -> Showcase:
     for days_ago, task in zip((0, 2, 5, 11), done, strict=False):
         Task.objects.filter(pk=task.pk).update(completed_at=now - datetime.timedelta(days=days_ago))
     return Showcase(project=project, owner=owner, tasks=tasks)
+
+
+# Every visible piece of text whose colour against the background behind it falls short of
+# WCAG AA: 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold). The background is the first
+# opaque one found walking up from the text; translucent layers are blended on the way.
+LOW_CONTRAST_SCRIPT = """
+() => {
+  const parse = (value) => {
+    const m = value.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const parts = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return { r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1 };
+  };
+  const blend = (top, bottom) => ({
+    r: top.r * top.a + bottom.r * (1 - top.a),
+    g: top.g * top.a + bottom.g * (1 - top.a),
+    b: top.b * top.a + bottom.b * (1 - top.a),
+    a: 1,
+  });
+  const luminance = (c) => {
+    const channel = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const background = (el) => {
+    const layers = [];
+    for (let node = el; node; node = node.parentElement) {
+      const colour = parse(getComputedStyle(node).backgroundColor);
+      if (colour && colour.a > 0) {
+        layers.push(colour);
+        if (colour.a >= 1) break;
+      }
+    }
+    let result = { r: 255, g: 255, b: 255, a: 1 };
+    for (let i = layers.length - 1; i >= 0; i--) result = blend(layers[i], result);
+    return result;
+  };
+  const problems = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent.trim();
+    const el = walker.currentNode.parentElement;
+    if (!text || !el || seen.has(el)) continue;
+    seen.add(el);
+    if (el.closest("[aria-hidden=true], .visually-hidden, option, svg, [hidden]")) continue;
+    const box = el.getBoundingClientRect();
+    const shown = el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    if (!box.width || !box.height || !shown) continue;
+    const style = getComputedStyle(el);
+    let colour = parse(style.color);
+    if (!colour) continue;
+    const behind = background(el);
+    colour = blend(colour, behind);
+    const size = parseFloat(style.fontSize);
+    const bold = parseInt(style.fontWeight, 10) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    const found = ratio(colour, behind);
+    if (found < needed) {
+      problems.push(`${found.toFixed(2)}:1 < ${needed}:1 "${text.slice(0, 40)}" ` +
+        `(${el.tagName.toLowerCase()}.${[...el.classList].join(".")}: ${style.color} on ` +
+        `rgb(${Math.round(behind.r)}, ${Math.round(behind.g)}, ${Math.round(behind.b)}))`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+def low_contrast_text(page: Page) -> list[str]:
+    """The visible text on ``page`` that misses WCAG AA contrast, described for a report."""
+    return page.evaluate(LOW_CONTRAST_SCRIPT)
+
+
+def scrolls_sideways(page: Page) -> bool:
+    """Whether the whole page is wider than the screen (a phone layout must not be)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )

@@ -23,9 +23,11 @@ from tasks.tests.browser_support import (
     ConsoleWatcher,
     build_showcase,
     chromium_missing_reason,
+    low_contrast_text,
     new_context,
     running_in_ci,
     screenshot,
+    scrolls_sideways,
     sign_in,
     wants_docs_screenshot,
 )
@@ -134,6 +136,11 @@ def task_rows(page: Page):
     return page.get_by_role("list", name="Tasks").get_by_role("listitem")
 
 
+def filter_control(page: Page, name: str, role: str = "combobox"):
+    """One control of the task list's filter bar."""
+    return page.get_by_role("search", name="Filter tasks").get_by_role(role, name=name, exact=True)
+
+
 def board_cards(page: Page, column: str):
     """The cards of one board column (an ordered list named after its heading)."""
     return page.get_by_role("list", name=column, exact=True).get_by_role("listitem")
@@ -154,7 +161,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     list_url = f"{base}/projects/{project.pk}/"
     visit(page, console, list_url)
     expect(task_rows(page)).to_have_count(4)
-    search = page.get_by_role("search", name="Filter tasks").get_by_label("Text")
+    search = filter_control(page, "Text", role="searchbox")
     search.fill("plumber")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]search=plumber"))
@@ -162,7 +169,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     expect(task_rows(page).first).to_contain_text("Call the plumber")
     page.reload()
     expect(task_rows(page)).to_have_count(1)
-    expect(page.get_by_label("Text")).to_have_value("plumber")
+    expect(filter_control(page, "Text", role="searchbox")).to_have_value("plumber")
     page.get_by_role("link", name="Clear filters").click()
     expect(task_rows(page)).to_have_count(4)
     console.check("task list filters")
@@ -204,15 +211,17 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
 
     # Filter the list by status: only the two moved tasks.
     visit(page, console, list_url)
-    page.get_by_label("Status").select_option(label="In progress")
+    filter_control(page, "Status").select_option(label="In progress")
     expect(page).to_have_url(re.compile(r"[?&]status=in_progress"))
     expect(task_rows(page)).to_have_count(2)
     console.check("status filter")
 
-    # The task page: comment, then complete.
+    # The task page: raise the priority in the side panel, comment, then complete.
     task_rows(page).get_by_role("link", name="Call the plumber").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Call the plumber")
     console.check("task page")
+    page.get_by_label("Priority", exact=True).select_option(label="High")
+    expect(page.get_by_title("Priority: High")).to_be_visible()
     page.get_by_label("Comment", exact=True).fill("He can come on Tuesday morning.")
     page.get_by_role("button", name="Comment", exact=True).click()
     comments = page.get_by_role("region", name=re.compile("^Comments")).get_by_role("listitem")
@@ -223,8 +232,19 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     expect(page.get_by_label("Comment", exact=True)).to_have_value("")
     page.get_by_role("button", name="Mark done").click()
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
-    console.check("comment and complete")
-    assert Task.objects.get(title="Call the plumber").status == Status.DONE
+    console.check("priority, comment and complete")
+    plumber = Task.objects.get(title="Call the plumber")
+    assert (plumber.status, plumber.priority, plumber.comments.count()) == ("done", "high", 1)
+
+    # Back on the list, the priority filter finds it (done tasks stay listed, ticked).
+    visit(page, console, list_url)
+    filter_control(page, "Priority").select_option(label="High")
+    expect(page).to_have_url(re.compile(r"[?&]priority=high"))
+    expect(task_rows(page)).to_have_count(1)
+    expect(task_rows(page).get_by_role("button", name="Reopen Call the plumber")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    console.check("priority filter")
 
     # The dashboard counts it in today's bar; the numbers are in a table for screen readers.
     visit(page, console, f"{base}/")
@@ -303,6 +323,16 @@ def test_quick_add_and_complete_work_without_javascript(live_server, contexts, s
     )
     task.refresh_from_db()
     assert task.status == Status.DONE
+
+    # The board's move buttons (shown on a hovered or focused card) are plain forms too.
+    visit(page, console, f"{live_server.url}/projects/{project.pk}/board/")
+    card = board_cards(page, "To do").filter(has_text=showcase.tasks[1].title)
+    card.hover()
+    card.get_by_role("button", name="Move to the next column").click()
+    expect(
+        board_cards(page, "In progress").filter(has_text=showcase.tasks[1].title)
+    ).to_be_visible()
+    assert Task.objects.get(pk=showcase.tasks[1].pk).status == Status.IN_PROGRESS
     console.check("no-JavaScript writes")
 
 
@@ -326,8 +356,12 @@ def test_phone_sidebar_collapses_to_a_menu(live_server, contexts, showcase):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_pages_render_cleanly_for_screenshots(live_server, contexts, showcase, viewport, scheme):
-    """Every main page on a phone and a desktop, light and dark: no console error, a picture."""
+def test_main_pages_are_clean_and_legible(live_server, contexts, showcase, viewport, scheme):
+    """
+    The dashboard, task list, board and task page on a phone and a desktop, in the light and
+    the dark theme (from the system preference): no console error, every text at WCAG AA
+    contrast, no sideways scrolling on the phone. Each page leaves a screenshot.
+    """
     context = contexts(viewport=viewport, color_scheme=scheme)
     sign_in(context, live_server.url, showcase.owner)
     page = context.new_page()
@@ -339,11 +373,16 @@ def test_pages_render_cleanly_for_screenshots(live_server, contexts, showcase, v
         "board": f"/projects/{project.pk}/board/",
         "task-page": f"/tasks/{task.pk}/",
     }
+    problems = []
     for name, path in pages.items():
         visit(page, console, f"{live_server.url}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         screenshot(page, f"{viewport}-{scheme}-{name}")
+        problems += [f"{name}: {text}" for text in low_contrast_text(page)]
+        if viewport == "phone" and scrolls_sideways(page):
+            problems.append(f"{name}: the page is wider than the phone screen")
         if name == "task-list" and viewport == "desktop" and scheme == "light":
             expect(task_rows(page)).to_have_count(len(showcase.tasks))
             if wants_docs_screenshot():
                 page.screenshot(path=str(DOCS_SCREENSHOT), animations="disabled")
+    assert not problems, f"{viewport}, {scheme} theme:\n" + "\n".join(problems)
