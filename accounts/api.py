@@ -13,12 +13,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import ApiToken, User, validate_time_zone
 from tasks.api.errors import ConflictError
 from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import NewestFirstPagination
+from tasks.api.throttling import ScopedRateThrottle
 
 
 class MeSerializer(serializers.ModelSerializer):

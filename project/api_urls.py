@@ -50,6 +50,5 @@ urlpatterns = [
         name="docs",
     ),
     path("redoc/", csp_override(REDOC_CSP)(RedocView.as_view(url_name="api:schema")), name="redoc"),
-    path("auth/", include("rest_framework.urls")),
     path("", include(router.urls)),
 ]

@@ -7,6 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    # The browsable API's log-in link; DRF reverses it as "rest_framework:login", so the
+    # include sits here, outside the "api" namespace.
+    path("api/v1/auth/", include("rest_framework.urls")),
     path("api/v1/", include("project.api_urls")),
     path("", include("tasks.urls")),
 ]
