@@ -311,8 +311,33 @@ def low_contrast_text(page: Page) -> list[str]:
     return page.evaluate(LOW_CONTRAST_SCRIPT)
 
 
-def scrolls_sideways(page: Page) -> bool:
-    """Whether the whole page is wider than the screen (a phone layout must not be)."""
-    return page.evaluate(
-        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
-    )
+SIDEWAYS_SCRIPT = """
+() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  if (root.scrollWidth <= width) return null;
+  // Name what sticks out: elements past the right edge that no scrolling box clips, or that
+  // escape one by absolute positioning (their containing block lies outside it).
+  const culprits = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= width + 1 || !box.width) continue;
+    const positioned = ["absolute", "fixed"].includes(getComputedStyle(el).position);
+    let clipped = false;
+    for (let up = el.parentElement; up && !positioned; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") { clipped = true; break; }
+    }
+    if (!clipped) {
+      const text = (el.textContent || "").trim().slice(0, 30);
+      culprits.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${text}"`);
+    }
+  }
+  return `${root.scrollWidth}px wide on a ${width}px screen; sticking out: ` +
+    (culprits.slice(0, 5).join(", ") || "unknown");
+}
+"""
+
+
+def sideways_overflow(page: Page) -> str | None:
+    """Why the whole page is wider than the screen (a phone layout must not be), or ``None``."""
+    return page.evaluate(SIDEWAYS_SCRIPT)

@@ -27,7 +27,7 @@ from tasks.tests.browser_support import (
     new_context,
     running_in_ci,
     screenshot,
-    scrolls_sideways,
+    sideways_overflow,
     sign_in,
     wants_docs_screenshot,
 )
@@ -379,8 +379,9 @@ def test_main_pages_are_clean_and_legible(live_server, contexts, showcase, viewp
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         screenshot(page, f"{viewport}-{scheme}-{name}")
         problems += [f"{name}: {text}" for text in low_contrast_text(page)]
-        if viewport == "phone" and scrolls_sideways(page):
-            problems.append(f"{name}: the page is wider than the phone screen")
+        overflow = sideways_overflow(page) if viewport == "phone" else None
+        if overflow:
+            problems.append(f"{name}: the page scrolls sideways, {overflow}")
         if name == "task-list" and viewport == "desktop" and scheme == "light":
             expect(task_rows(page)).to_have_count(len(showcase.tasks))
             if wants_docs_screenshot():
