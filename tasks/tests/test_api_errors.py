@@ -4,6 +4,7 @@ and crashes; throttling; the OpenAPI document and its offline docs pages.
 """
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from tasks.api.task_views import TaskViewSet
@@ -195,3 +196,10 @@ def test_the_rest_of_the_site_keeps_the_strict_policy(client):
 def test_browsable_api_login_link(db):
     response = Client().get("/api/v1/auth/login/")
     assert response.status_code == 200
+
+
+def test_schema_validates_without_warnings(db, tmp_path):
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )
+    assert "/api/v1/tasks/" in (tmp_path / "schema.yml").read_text()
