@@ -77,12 +77,14 @@ def test_a_success_resets_the_count(alice):
     assert response.status_code == 302
 
 
-def test_locked_page_explains_in_words(alice):
+def test_locked_page_explains_in_words(alice, settings):
+    settings.AXES_COOLOFF_TIME = 0.25
     fail(LIMIT, "alice")
     _, response = attempt("alice", "wrong-password")
     assert_locked(response)
     html = response.content.decode()
     assert "after 5 failed attempts" in html
+    assert "Try again in 15 minutes." in html
     assert reverse("password_reset") in html
 
 

@@ -7,6 +7,8 @@ query per request (``nav_projects``), whatever the number of projects or tasks.
 
 from __future__ import annotations
 
+import datetime
+
 from django import template
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -123,3 +125,19 @@ def progress(done: int, total: int, label: str = "") -> dict:
     done, total = int(done or 0), int(total or 0)
     percent = round(100 * done / total) if total else 0
     return {"done": done, "total": total, "percent": percent, "label": label}
+
+
+@register.filter
+def duration(value: datetime.timedelta | None) -> str:
+    """A length of time in words: "15 minutes", "1 hour 30 minutes", "2 days"."""
+    if not isinstance(value, datetime.timedelta):
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{amount} {unit}{'' if amount == 1 else 's'}"
+        for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+        if amount
+    ]
+    return " ".join(parts)
