@@ -4,6 +4,7 @@ outsider 404 (existence not revealed), a role too low 403, the right role succee
 """
 
 import pytest
+from django.test import Client
 
 from tasks.models import Role
 from tasks.tests.factories import (
@@ -224,3 +225,27 @@ def test_viewer_can_leave_the_project(world, victor, token_client):
     )
     assert response.status_code == 204
     assert not world["project"].memberships.filter(user=victor).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/",
+        "/api/v1/tasks/",
+        "/api/v1/tasks/{task}/",
+        "/api/v1/tasks/{task}/comments/",
+        "/api/v1/projects/{project}/members/",
+        "/api/v1/projects/{project}/members/{walt}/",
+        "/api/v1/tags/",
+        "/api/v1/me/",
+        "/api/v1/tokens/",
+    ],
+)
+def test_browsable_api_renders_for_a_signed_in_owner(world, alice, url):
+    client = Client()
+    client.force_login(alice)
+    url, _ = resolve(world, url, None)
+    response = client.get(url, HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert b"<html" in response.content
+    assert client.options(url).status_code == 200
