@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from tasks.filters import search_tasks
 from tasks.models import Project, Role, Task
-from tasks.views.task_access import TaskPageMixin, today
+from tasks.views.task_access import TaskPageMixin, for_rows, today
 from tasks.views.task_list import SORTS, sort_tasks
 
 PAGE_SIZE = 50
@@ -127,11 +127,11 @@ class DashboardView(TaskPageMixin, TemplateView):
         user = self.request.user
         now = today()
         mine = list(
-            Task.objects.visible_to(user)
-            .open()
-            .filter(assignee=user, project__is_archived=False)
-            .for_list()
-            .order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
+            for_rows(
+                Task.objects.visible_to(user)
+                .open()
+                .filter(assignee=user, project__is_archived=False)
+            ).order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
         )
         projects = list(Project.objects.visible_to(user).active().with_task_counts())
         editable = {p.pk for p in projects if Role(p.my_role).allows(Role.EDITOR)}
@@ -147,6 +147,7 @@ class DashboardView(TaskPageMixin, TemplateView):
             projects=projects,
             chart=completion_chart(user, now),
             today=now,
+            row_next=self.request.get_full_path(),
         )
         return context
 
@@ -161,17 +162,24 @@ class MyTasksView(TaskPageMixin, TemplateView):
         user, query = self.request.user, self.request.GET
         sort = query.get("sort", "")
         tasks = sort_tasks(
-            Task.objects.visible_to(user)
-            .open()
-            .filter(assignee=user, project__is_archived=False)
-            .for_list(),
+            for_rows(
+                Task.objects.visible_to(user)
+                .open()
+                .filter(assignee=user, project__is_archived=False)
+            ),
             sort,
         )
         page = Paginator(tasks, PAGE_SIZE).get_page(query.get("page"))
         rows = list(page.object_list)
         mark_editable(rows, editable_project_ids(user))
         context.update(
-            page_obj=page, tasks=rows, sort=sort, sorts=SORTS, today=today(), show_project=True
+            page_obj=page,
+            tasks=rows,
+            sort=sort,
+            sorts=SORTS,
+            today=today(),
+            show_project=True,
+            row_next=self.request.get_full_path(),
         )
         return context
 
@@ -185,9 +193,16 @@ class SearchView(TaskPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         q = self.request.GET.get("q", "").strip()
-        context.update(q=q, today=today(), show_project=True, tasks=[], page_obj=None)
+        context.update(
+            q=q,
+            today=today(),
+            show_project=True,
+            tasks=[],
+            page_obj=None,
+            row_next=self.request.get_full_path(),
+        )
         if q:
-            results = search_tasks(Task.objects.visible_to(user).for_list(), q).order_by(
+            results = search_tasks(for_rows(Task.objects.visible_to(user)), q).order_by(
                 "-search_rank", "-updated_at", "-id"
             )
             page = Paginator(results, PAGE_SIZE).get_page(self.request.GET.get("page"))

@@ -12,12 +12,14 @@ import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tasks.models import Project, Role, Task, require_role
+from tasks.models import Project, Role, Tag, Task, TaskQuerySet, require_role
 
 ROW_TEMPLATE = "tasks/_task_row.html"
 
@@ -27,6 +29,22 @@ class TaskPageMixin(LoginRequiredMixin):
     Signed-in users only (others go to the login page). Dates are shown in the user's own
     time zone: ``accounts.middleware.TimeZoneMiddleware`` activates it for the request.
     """
+
+
+def for_rows(queryset: TaskQuerySet) -> TaskQuerySet:
+    """
+    ``for_list()`` with each task's tags as a plain list, ``task.tag_list``.
+
+    A row reading ``task.tags.all`` builds a related manager and clones a queryset even when
+    the tags are prefetched; on a page of 50 rows that was a tenth of the render time.
+    """
+    return (
+        queryset.for_list()
+        .prefetch_related(None)
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"), "id"), to_attr="tag_list")
+        )
+    )
 
 
 def visible_project(user, pk: int) -> Project:
@@ -71,10 +89,16 @@ def render_row(
 ) -> HttpResponse:
     """One task row, as the list pages draw it (htmx swaps it in place)."""
     task.can_edit = can_edit
+    task.tag_list = list(task.tags.all())
     return render(
         request,
         ROW_TEMPLATE,
-        {"task": task, "today": today(), "show_project": show_project},
+        {
+            "task": task,
+            "today": today(),
+            "show_project": show_project,
+            "row_next": request.htmx.current_url_abs_path or "",
+        },
     )
 
 

@@ -27,6 +27,7 @@ from tasks.models import Priority, Project, Status, Task, TaskQuerySet
 from tasks.views.task_access import (
     TaskPageMixin,
     can_write,
+    for_rows,
     require_writable,
     safe_next,
     today,
@@ -142,7 +143,7 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
         query.pop("project", None)  # the page is the project
         task_filter = TaskFilter(
             query,
-            queryset=Task.objects.visible_to(user).filter(project=project).for_list(),
+            queryset=for_rows(Task.objects.visible_to(user).filter(project=project)),
             request=request,
         )
         sort = query.get("sort", "")
@@ -171,6 +172,7 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
             clear_url=f"?sort={sort}" if sort else "?",
             today=today(),
             list_url=request.get_full_path(),
+            row_next=request.get_full_path(),
         )
         return context
 
@@ -208,6 +210,7 @@ class TaskCreateView(TaskPageMixin, View):
             return self.render_form(project, form)
         if request.htmx and request.POST.get("quick"):
             task.can_edit = True
+            task.tag_list = list(task.tags.all())
             return render(
                 request,
                 "tasks/_quick_add_result.html",
@@ -218,6 +221,7 @@ class TaskCreateView(TaskPageMixin, View):
                     "members": project_members(project),
                     "quick_form": TaskForm(project=project),
                     "list_url": safe_next(request, project.get_absolute_url()),
+                    "row_next": request.htmx.current_url_abs_path or "",
                 },
             )
         messages.success(request, f"Added “{task.title}”.")
