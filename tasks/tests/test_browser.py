@@ -348,6 +348,7 @@ def test_phone_sidebar_collapses_to_a_menu(live_server, contexts, showcase):
     expect(project_link).not_to_be_in_viewport()
     page.get_by_title("Menu", exact=True).click()
     expect(project_link).to_be_in_viewport()
+    screenshot(page, "phone-light-menu-open", full_page=False)
     project_link.click()
     expect(page).to_have_url(re.compile(rf"/projects/{showcase.project.pk}/$"))
     expect(sidebar.get_by_role("link", name="Dashboard")).not_to_be_in_viewport()
