@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -228,6 +229,109 @@ def request(port: int, path: str, headers: dict[str, str]) -> tuple[int | None, 
 
 
 # ---------------------------------------------------------------------------
+# CPU time per request
+# ---------------------------------------------------------------------------
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of one process so far, from /proc (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def machine_idle(seconds: float = 1.0) -> float:
+    """The share of all CPUs' time that was idle over the next ``seconds``."""
+
+    def totals() -> tuple[int, int]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return values[3] + values[4], sum(values)  # idle + iowait, all
+
+    idle_before, all_before = totals()
+    time.sleep(seconds)
+    idle_after, all_after = totals()
+    return (idle_after - idle_before) / max(all_after - all_before, 1)
+
+
+def settle(limit: float, wanted_idle: float = 0.8) -> None:
+    """Wait, at most ``limit`` seconds, for other work on the machine to quieten down."""
+    deadline = time.monotonic() + limit
+    while (idle := machine_idle()) < wanted_idle and time.monotonic() < deadline:
+        say(f"  machine {100 * (1 - idle):.0f} % busy; waiting for it to settle")
+        time.sleep(4)
+
+
+class CpuMeter:
+    """
+    CPU time spent by the gunicorn workers and by the PostgreSQL backends serving them. Unlike
+    requests/s it hardly moves when other work shares the machine, so "CPU ms per request"
+    stays comparable between a quiet and a busy run.
+    """
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.database = urlparse(database_url)
+        self.postgres = self.database.scheme.startswith("postgres")
+
+    def backend_pids(self) -> list[int]:
+        if not self.postgres:
+            return []
+        import psycopg2
+
+        try:
+            connection = psycopg2.connect(
+                host=self.database.hostname,
+                port=self.database.port or 5432,
+                user=self.database.username or "postgres",
+                dbname=self.database.path.lstrip("/"),
+            )
+        except psycopg2.Error:
+            return []
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {"app": children_of(self.server_pid), "db": self.backend_pids()}
+        return {
+            group: {pid: t for pid in pids if (t := cpu_seconds(pid)) is not None}
+            for group, pids in groups.items()
+        }
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+              ) -> dict[str, float]:  # fmt: skip
+        """CPU seconds per group between two snapshots (processes present in both)."""
+        return {
+            group: sum(
+                after[group][pid] - before[group][pid]
+                for pid in after[group]
+                if pid in before[group]
+            )  # fmt: skip
+            for group in after
+        }
+
+
+# ---------------------------------------------------------------------------
 # wrk
 # ---------------------------------------------------------------------------
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -281,6 +385,11 @@ def combine(runs: list[dict[str, Any]], threads: int, connections: int, seconds:
     """The median of each figure over the runs of one target."""
     rates = [run["rps"] for run in runs if run["rps"] is not None]
     p99s = [run["p99_ms"] for run in runs if run["p99_ms"] is not None]
+
+    def median_of(key: str) -> float | None:
+        values = [run[key] for run in runs if run.get(key) is not None]
+        return round(statistics.median(values), 3) if values else None
+
     return {
         "threads": threads,
         "connections": connections,
@@ -289,11 +398,25 @@ def combine(runs: list[dict[str, Any]], threads: int, connections: int, seconds:
         "rps": round(statistics.median(rates), 1) if rates else None,
         "p99_ms": round(statistics.median(p99s), 2) if p99s else None,
         "non_2xx": sum(run["non_2xx"] for run in runs),
+        "app_cpu_ms": median_of("app_cpu_ms"),
+        "db_cpu_ms": median_of("db_cpu_ms"),
     }
 
 
-def load_test(port: int, jobs: list[tuple[str, str, dict[str, str]]], suite: str, plan: Plan
-              ) -> dict[str, dict[str, Any]]:  # fmt: skip
+def metered_wrk(meter: CpuMeter, port: int, path: str, headers: dict[str, str], **options: int
+                ) -> dict[str, Any]:  # fmt: skip
+    """One wrk run, plus the server's and the database's CPU ms per request during it."""
+    before = meter.snapshot()
+    run = wrk(port, path, headers, **options)
+    spent = meter.spent(before, meter.snapshot())
+    requests = run["requests"] or 0
+    for group, seconds in spent.items():
+        run[f"{group}_cpu_ms"] = round(1000 * seconds / requests, 3) if requests else None
+    return run
+
+
+def load_test(port: int, jobs: list[tuple[str, str, dict[str, str]]], suite: str, plan: Plan,
+              meter: CpuMeter, settle_limit: float = 0) -> dict[str, dict[str, Any]]:  # fmt: skip
     """
     Warm every target up, then run them in turns (A B C, A B C, ...) rather than one after
     the other, so that a burst of load from elsewhere on the machine is shared out instead of
@@ -305,12 +428,15 @@ def load_test(port: int, jobs: list[tuple[str, str, dict[str, str]]], suite: str
             seconds=plan.warmup_seconds)  # fmt: skip
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in jobs}
     for turn in range(plan.runs):
+        if settle_limit:
+            settle(settle_limit)
         for name, path, headers in jobs:
-            run = wrk(port, path, headers, threads=threads, connections=connections,
-                      seconds=plan.seconds)  # fmt: skip
+            run = metered_wrk(meter, port, path, headers, threads=threads,
+                              connections=connections, seconds=plan.seconds)  # fmt: skip
             runs[name].append(run)
             say(f"  run {turn + 1}/{plan.runs} {name:<17} {run['rps']:>8.1f} req/s, "
-                f"p99 {run['p99_ms']} ms")  # fmt: skip
+                f"p99 {run['p99_ms']} ms, CPU ms/request: app {run['app_cpu_ms']}, "
+                f"db {run['db_cpu_ms']}")  # fmt: skip
     return {
         name: combine(target_runs, threads, connections, plan.seconds)
         for name, target_runs in runs.items()
@@ -355,7 +481,9 @@ def run_suite(suite: str, args: argparse.Namespace, plan: Plan, stamp: str,
                 jobs.append((target.name, path, target_headers))
             else:
                 say(f"  {target.name:<17} {path}: HTTP {status}, not load-tested")
-        for name, load in load_test(server.port, jobs, suite, plan).items():
+        meter = CpuMeter(server.process.pid, database_url)
+        results = load_test(server.port, jobs, suite, plan, meter, args.settle)
+        for name, load in results.items():
             prepared["targets"][name]["load"] = load
             if load["non_2xx"]:
                 say(f"  warning: {name}: {load['non_2xx']} responses were not 2xx/3xx")
@@ -381,6 +509,8 @@ def summarise(suites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         rps, p99 = load.get("rps"), load.get("p99_ms")
         base = (measured.get(target.baseline or target.name) or {}).get("load") or {}
         ratio = 100 * rps / base["rps"] if rps and base.get("rps") else None
+        cpu, base_cpu = cpu_per_request(load), cpu_per_request(base)
+        cpu_ratio = 100 * base_cpu / cpu if cpu and base_cpu else None
         row = {
             "target": target.name,
             "label": target.label,
@@ -390,6 +520,9 @@ def summarise(suites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "p99_ms": p99,
             "queries": m["queries"] if m["status"] == 200 else None,
             "ratio_pct": round(ratio, 2) if ratio is not None else None,
+            "app_cpu_ms": load.get("app_cpu_ms"),
+            "db_cpu_ms": load.get("db_cpu_ms"),
+            "cpu_ratio_pct": round(cpu_ratio, 2) if cpu_ratio is not None else None,
             "baseline": target.baseline,
             "verdict": None,
             "reasons": [],
@@ -414,6 +547,13 @@ def summarise(suites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def cpu_per_request(load: dict[str, Any]) -> float | None:
+    """Server plus database CPU ms per request (the database part is 0 on SQLite)."""
+    if load.get("app_cpu_ms") is None:
+        return None
+    return load["app_cpu_ms"] + (load.get("db_cpu_ms") or 0)
+
+
 def goal_text(target: Target) -> str:
     parts = [f">= {target.min_ratio} % of {target.baseline} req/s"]
     if target.max_p99_ms is not None:
@@ -427,18 +567,25 @@ def _fmt(value: float | None, digits: int) -> str:
 
 
 def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) -> None:
-    say("\n" + "=" * 96)
-    header = (f"{'target':<30} {'path':<24} {'HTTP':>4} {'req/s':>9} {'p99 ms':>8} "
-              f"{'queries':>7} {'% of bare':>9}")  # fmt: skip
+    header = (f"{'target':<30} {'HTTP':>4} {'req/s':>9} {'p99 ms':>8} {'queries':>7} "
+              f"{'% of bare':>9} | {'app CPU':>7} {'db CPU':>7} {'CPU %':>6}")  # fmt: skip
+    say("\n" + "=" * len(header))
     say(header)
     say("-" * len(header))
     for row in rows:
-        ratio = "100" if row["baseline"] is None and row["rps"] else _fmt(row["ratio_pct"], 2)
+        bare = row["baseline"] is None and row["rps"]
+        ratio = "100" if bare else _fmt(row["ratio_pct"], 2)
+        cpu_ratio = "100" if bare else _fmt(row["cpu_ratio_pct"], 2)
         say(
-            f"{row['label']:<30} {row['path']:<24} {row['status'] or '-':>4} "
+            f"{row['label']:<30} {row['status'] or '-':>4} "
             f"{_fmt(row['rps'], 1):>9} {_fmt(row['p99_ms'], 1):>8} "
-            f"{row['queries'] if row['queries'] is not None else '-':>7} {ratio:>9}"
+            f"{row['queries'] if row['queries'] is not None else '-':>7} {ratio:>9} | "
+            f"{_fmt(row['app_cpu_ms'], 2):>7} {_fmt(row['db_cpu_ms'], 2):>7} {cpu_ratio:>6}"
         )
+    say("-" * len(header))
+    say("app CPU, db CPU: ms of CPU per request in the gunicorn workers and in the PostgreSQL")
+    say("backends serving them; CPU %: the bare view's CPU per request over the target's, a")
+    say("figure that stays steady when the machine is busy (the verdicts use req/s).")
     say("")
     for suite, data in suites.items():
         threads, connections = data["wrk"]["threads"], data["wrk"]["connections"]
@@ -489,6 +636,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="also write pyinstrument profiles to bench/results/")  # fmt: skip
     parser.add_argument(
+        "--settle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="before each round of runs, wait up to this long for the machine to be idle",
+    )
+    parser.add_argument(
         "--throttle-rate",
         default=DEFAULT_THROTTLE_RATE,
         help=f"THROTTLE_USER and THROTTLE_ANON of the server (default {DEFAULT_THROTTLE_RATE})",
@@ -523,6 +677,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": plan.runs,
             "seconds_per_run": plan.seconds,
             "throttle_rate": args.throttle_rate,
+            "settle_seconds": args.settle,
         },
         "summary": rows,
         "suites": suites,
