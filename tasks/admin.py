@@ -340,6 +340,7 @@ class CommentInline(admin.TabularInline):
     model = Comment
     fields = ("body", "author", "created_at", "edited_at")
     readonly_fields = ("author", "created_at", "edited_at")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
     extra = 0
     show_change_link = True
 
@@ -351,7 +352,7 @@ class ActivityInline(admin.TabularInline):
     """The task's history: written by the domain functions, never edited."""
 
     model = Activity
-    fields = ("created_at", "actor", "verb", "changes")
+    fields = ("created_at", "actor", "verb", "summary")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -367,6 +368,10 @@ class ActivityInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="changes")
+    def summary(self, activity: Activity) -> str:
+        return summarise_changes(activity)
 
 
 class TaskAdminForm(forms.ModelForm):
@@ -464,6 +469,7 @@ class TaskAdmin(ServiceAdmin):
     list_filter = ("status", "priority", "project", "due_date", "created_at")
     search_fields = ("title", "description", "project__name", "assignee__username")
     date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
     autocomplete_fields = ("project", "assignee", "tags")
     readonly_fields = (
         "version",
@@ -706,14 +712,19 @@ class ActivityAdmin(admin.ModelAdmin):
 
     @admin.display(description="changes")
     def summary(self, activity: Activity) -> str:
-        parts = []
-        for field, value in (activity.changes or {}).items():
-            if isinstance(value, list) and len(value) == 2:
-                old, new = value
-                parts.append(f"{field}: {_plain(old)} → {_plain(new)}")
-            else:
-                parts.append(f"{field}: {_plain(value)}")
-        return Truncator("; ".join(parts)).chars(120)
+        return Truncator(summarise_changes(activity)).chars(120)
+
+
+def summarise_changes(activity: Activity) -> str:
+    """``{"title": ["a", "b"]}`` as ``title: a → b``, for people rather than parsers."""
+    parts = []
+    for field, value in (activity.changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            old, new = value
+            parts.append(f"{field}: {_plain(old)} → {_plain(new)}")
+        else:
+            parts.append(f"{field}: {_plain(value)}")
+    return "; ".join(parts)
 
 
 def _plain(value: Any) -> str:
