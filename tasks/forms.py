@@ -186,17 +186,26 @@ class TaskEditForm(TaskForm):
 
 
 class TaskMoveForm(forms.Form):
-    """A board move: the column and the place in it (0 = top; empty = bottom)."""
+    """
+    A board move: the column and the place in it (0 = top; empty = bottom). The board's
+    arrow buttons send both at once as ``to`` ("in_progress:2"); the no-JavaScript form
+    asks for a place counted from 1, as people count.
+    """
 
-    status = forms.ChoiceField(choices=Status.choices)
+    status = forms.ChoiceField(choices=Status.choices, required=False)
     index = forms.IntegerField(min_value=0, required=False)
-    #: The no-JavaScript form asks for a place counted from 1, as people count.
     place = forms.IntegerField(min_value=1, required=False, label="Position")
+    to = forms.RegexField(r"^[a-z_]+:\d{1,9}$", required=False)
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("index") is None and cleaned.get("place"):
+        if cleaned.get("to"):
+            status, index = cleaned["to"].split(":")
+            cleaned["status"], cleaned["index"] = status, int(index)
+        elif cleaned.get("index") is None and cleaned.get("place"):
             cleaned["index"] = cleaned["place"] - 1
+        if cleaned.get("status") not in Status.values:
+            raise ValidationError({"status": "Choose a column: To do, In progress or Done."})
         return cleaned
 
 

@@ -7,7 +7,7 @@
  *   #board[data-board]            the board; data-moved="card-<id>" names the card just moved
  *   .board-cards[data-column]     one column's list of cards; the value is the status
  *   .board-card[data-move-url]    a card the user may move (POST status + index to the URL)
- *   form[data-move="left|up|down|right"]  the card's move controls, pressed by the arrow keys
+ *   button[data-move="left|up|down|right"]  the card's move buttons; value "<status>:<index>"
  *   #board-status                 a live region that announces each move
  *
  * A move is POSTed with the HX-Request header, so the server answers with the re-drawn board,
@@ -201,13 +201,13 @@
     var card = event.target;
     if (!card.matches || !card.matches(".board-card[data-move-url]")) return;
     event.preventDefault();
-    var form = card.querySelector('form[data-move="' + direction + '"]');
-    if (!form) {
+    var button = card.querySelector('button[data-move="' + direction + '"]');
+    if (!button) {
       announce("“" + cardTitle(card) + "” cannot move further that way.");
       return;
     }
-    var data = new FormData(form);
-    move(card, data.get("status"), data.get("index"));
+    var target = button.value.split(":");
+    move(card, target[0], target[1]);
   });
 
   /* htmx swaps (the move buttons and the "Move…" form): keep the focus on the moved card. */

@@ -148,6 +148,16 @@ def test_no_js_move_form_counts_places_from_one(client, erin, project, column):
     assert column_titles(project, Status.TODO) == ["b", "c", "a"]
 
 
+def test_arrow_buttons_send_column_and_index_together(client, erin, project, column):
+    client.force_login(erin)
+    html = client.get(board_url(project)).content.decode()
+    assert 'name="to" value="in_progress:0" data-move="right"' in html
+    client.post(move_url(column["a"]), {"to": "in_progress:1", "status": "todo", "place": "1"})
+    assert column_titles(project, Status.IN_PROGRESS) == ["d", "a"]
+    assert client.post(move_url(column["b"]), {"to": "nowhere:1"}).status_code == 400
+    assert client.post(move_url(column["b"]), {"to": "todo"}).status_code == 400
+
+
 def test_move_by_htmx_returns_the_redrawn_board(client, erin, project, column):
     client.force_login(erin)
     response = client.post(
