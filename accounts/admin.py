@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +81,26 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
         obj.delete()
 
 
+class TokenStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("active")), ("expired", _("expired")), ("revoked", _("revoked"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        live = queryset.filter(revoked_at__isnull=True)
+        match self.value():
+            case "active":
+                return live.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+            case "expired":
+                return live.filter(expires_at__lte=now)
+            case "revoked":
+                return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """
@@ -100,7 +120,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "expires_at",
     )
     list_select_related = ("user",)
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at", "expires_at")
+    list_filter = (TokenStatusFilter, "created_at", "expires_at", "last_used_at")
     search_fields = ("prefix", "name", "user__username", "user__email")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")

@@ -9,7 +9,9 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from tasks import services
 from tasks.models import Activity, Comment, Membership, Project, Role, Status, Task
 from tasks.tests.factories import (
     ActivityFactory,
@@ -179,8 +181,6 @@ def test_admin_task_save_without_changes_writes_nothing(staff_client, task):
 
 
 def test_admin_task_edit_based_on_an_old_version_is_refused(staff_client, task, alice):
-    from tasks import services
-
     url = admin_url("tasks.task", "change", task.pk)
     data = form_data(staff_client.get(url), title="Mine")
     services.task_update(task=task, by=alice, title="Theirs")
@@ -476,6 +476,17 @@ def test_revoke_action(staff_client, alice):
     live.refresh_from_db()
     other.refresh_from_db()
     assert (live.status, other.status) == ("revoked", "active")
+
+
+def test_token_changelist_filters_by_status(staff_client, alice):
+    active, _ = make_token(alice, name="active-one")
+    expired, _ = make_token(alice, name="expired-one", expires_at=timezone.now())
+    revoked, _ = make_token(alice, name="revoked-one")
+    revoked.revoke()
+    for status, token in [("active", active), ("expired", expired), ("revoked", revoked)]:
+        page = staff_client.get(admin_url("accounts.apitoken"), {"status": status})
+        shown = [t.pk for t in page.context["cl"].result_list]
+        assert shown == [token.pk], status
 
 
 def test_user_admin_add_form_takes_email_and_display_name(staff_client):
