@@ -1,5 +1,6 @@
 """Staff admin for people and their API tokens."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, User, available_time_zones
 from tasks import services
 from tasks.admin import ServiceAdmin
 
@@ -21,7 +22,13 @@ class UserCreationForm(AdminUserCreationForm):
         fields = ("username", "email", "display_name")
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in available_time_zones()]
+
+
 class UserEditForm(UserChangeForm):
+    time_zone = forms.ChoiceField(choices=_time_zone_choices, initial="UTC")
+
     class Meta(UserChangeForm.Meta):
         model = User
 

@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django import forms
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -63,7 +64,11 @@ def form_data(response, **changes):
         value = bound.value()
         if value is None or value is False:
             return
-        if value is True:
+        if isinstance(bound.field.widget, forms.MultiWidget):
+            parts = bound.field.widget.decompress(value)
+            for suffix, part in zip(bound.field.widget.widgets_names, parts, strict=True):
+                data[bound.html_name + suffix] = str(part)
+        elif value is True:
             data[bound.html_name] = "on"
         elif isinstance(value, list | tuple):
             data[bound.html_name] = [str(item) for item in value]
@@ -522,6 +527,19 @@ def test_deleting_a_member_leaves_their_projects_through_the_domain(
     assert not Membership.objects.filter(user_id=erin.pk).exists()
     assert Activity.objects.get().changes == {"member": "erin", "role": ["editor", None]}
     assert Task.objects.get(pk=task.pk).assignee is None
+
+
+def test_user_admin_edits_display_name_and_time_zone(staff_client, alice):
+    url = admin_url("accounts.user", "change", alice.pk)
+    page = staff_client.get(url)
+    bad = staff_client.post(url, form_data(page, time_zone="Mars/Olympus_Mons"))
+    assert bad.status_code == 200
+    assert "time_zone" in bad.context["adminform"].form.errors
+
+    response = staff_client.post(url, form_data(page, display_name="Ada", time_zone="Asia/Tokyo"))
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.display_name, alice.time_zone) == ("Ada", "Asia/Tokyo")
 
 
 # Query counts -------------------------------------------------------------------------------
