@@ -102,8 +102,10 @@ def _visible_tags(request):
 
 class TaskFilter(django_filters.FilterSet):
     project = django_filters.ModelChoiceFilter(queryset=_visible_projects)
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    # distinct=False: both are plain columns, so no row can repeat, and a DISTINCT over every
+    # selected column would make PostgreSQL sort the whole match before applying LIMIT.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
     assignee = django_filters.CharFilter(
         method="filter_assignee",
         help_text="A user id, `me` for yourself, or `none` for unassigned tasks.",

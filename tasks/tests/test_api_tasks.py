@@ -1,6 +1,7 @@
 """Tasks through the API: create, read, update, delete, validation, IDOR, ETags, moves, retries."""
 
 import pytest
+from rest_framework.test import APIClient
 
 from tasks.models import Activity, Role, Status, Task
 from tasks.tests.factories import (
@@ -338,3 +339,14 @@ def test_without_a_key_every_post_creates(erin_client, project):
     for _ in range(2):
         erin_client.post(TASKS, {"project": project.pk, "title": "Twice"})
     assert Task.objects.filter(title="Twice", status=Status.TODO).count() == 2
+
+
+def test_list_row_matches_detail_in_the_users_time_zone(erin, project, tag):
+    erin.time_zone = "Asia/Kolkata"
+    erin.save()
+    TaskFactory(project=project, tags=[tag], status=Status.DONE)
+    client = APIClient()
+    client.force_login(erin)
+    row = client.get(TASKS).json()["results"][0]
+    assert row["created_at"].endswith("+05:30")
+    assert row == client.get(row["url"]).json()
