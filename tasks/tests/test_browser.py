@@ -95,6 +95,8 @@ def visit(page: Page, console: ConsoleWatcher, url: str, *, status: int = 200) -
     response = page.goto(url)
     assert response is not None
     assert response.status == status, f"{url} answered {response.status}"
+    # The console check below only means something while the strict policy is sent.
+    assert "script-src 'self'" in (response.header_value("content-security-policy") or "")
     page.wait_for_load_state("load")
     console.check(url)
 
@@ -253,6 +255,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
         has=page.get_by_role("rowheader", name=date_format(timezone.localdate(), "l j F"))
     )
     expect(today.get_by_role("cell")).to_have_text("1")
+    expect(page.get_by_text("1 done", exact=True)).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Tasks completed per day"))).to_be_visible()
 
     # Log out through the user menu (a POST form); the project is then out of reach.
@@ -262,6 +265,22 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     console.check("logged out")
     page.goto(f"{base}/projects/{project.pk}/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
+
+
+def test_console_watcher_catches_content_security_policy_violations(live_server, page, console):
+    """The guard every other test relies on: inline code is refused, and that is noticed."""
+    visit(page, console, f"{live_server.url}/accounts/login/")
+    with page.expect_console_message(lambda message: "Content Security Policy" in message.text):
+        page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "window.inlineRan = true";
+              document.body.append(script);
+            }"""
+        )
+    assert page.evaluate("window.inlineRan") is None
+    with pytest.raises(AssertionError, match="Content Security Policy"):
+        console.check("login page with an injected inline script")
 
 
 def test_outsider_gets_404_and_never_sees_the_project(live_server, contexts, showcase):
@@ -274,6 +293,11 @@ def test_outsider_gets_404_and_never_sees_the_project(live_server, contexts, sho
     visit(page, console, f"{base}/projects/{showcase.project.pk}/", status=404)
     expect(page.get_by_role("heading", name="This page does not exist")).to_be_visible()
     expect(page.get_by_text(showcase.project.name)).to_have_count(0)
+
+    console.expect(r"status of 404")
+    visit(page, console, f"{base}/projects/{showcase.project.pk}/board/", status=404)
+    console.expect(r"status of 404")
+    visit(page, console, f"{base}/tasks/{showcase.open_task.pk}/", status=404)
 
     visit(page, console, f"{base}/projects/")
     sidebar = page.get_by_role("navigation", name="Main")
