@@ -430,6 +430,40 @@ def test_tag_admin_duplicate_name_is_refused(staff_client, project, tag):
     assert project.tags.count() == 1
 
 
+def test_tag_admin_rename_onto_another_tag_is_an_error_message(staff_client, project, tag):
+    docs = TagFactory(project=project, name="docs")
+    url = admin_url("tasks.tag", "change", docs.pk)
+    response = staff_client.post(url, form_data(staff_client.get(url), name="Bug"))
+    assert response.status_code == 302
+    assert any("already has a tag" in m for m in messages_of(response))
+    assert project.tags.get(pk=docs.pk).name == "docs"
+
+
+def test_bulk_delete_of_memberships_keeps_the_last_owner(staff_client, project, alice):
+    everyone = list(Membership.objects.filter(project=project))
+    response = staff_client.post(
+        admin_url("tasks.membership"),
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            ACTION_CHECKBOX_NAME: [str(m.pk) for m in everyone],
+        },
+    )
+    assert response.status_code == 302
+    assert any("last owner" in m for m in messages_of(response))
+    assert list(Membership.objects.filter(project=project)) == [
+        Membership.objects.get(project=project, user=alice)
+    ]
+    assert Activity.objects.filter(verb=Verb.MEMBER_REMOVED).count() == 2
+
+
+def test_project_delete_goes_through_the_domain(staff_client, project, task):
+    response = staff_client.post(admin_url("tasks.project", "delete", project.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert not Task.objects.filter(pk=task.pk).exists()
+
+
 # Comments -----------------------------------------------------------------------------------
 def test_comment_admin_add_edit_delete_write_activity(staff_client, staff, task):
     add = admin_url("tasks.comment", "add")
