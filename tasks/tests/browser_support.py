@@ -341,3 +341,19 @@ SIDEWAYS_SCRIPT = """
 def sideways_overflow(page: Page) -> str | None:
     """Why the whole page is wider than the screen (a phone layout must not be), or ``None``."""
     return page.evaluate(SIDEWAYS_SCRIPT)
+
+
+def oversized_hidden_text(page: Page) -> list[str]:
+    """
+    Screen-reader-only elements that take up room: ``.visually-hidden`` must shrink to a pixel,
+    and a table does not (tables ignore ``height`` and ``overflow``), so it stretches the page.
+    """
+    return page.evaluate(
+        """() => [...document.querySelectorAll(".visually-hidden")]
+          .map((el) => [el, el.getBoundingClientRect()])
+          .filter(([, box]) => box.width > 2 || box.height > 2)
+          .map(([el, box]) => `${el.tagName.toLowerCase()}.visually-hidden ` +
+            `"${el.textContent.replace(/\\s+/g, " ").trim().slice(0, 30)}" is ` +
+            `${Math.round(box.width)}×` +
+            `${Math.round(box.height)} px`)"""
+    )

@@ -25,6 +25,7 @@ from tasks.tests.browser_support import (
     chromium_missing_reason,
     low_contrast_text,
     new_context,
+    oversized_hidden_text,
     running_in_ci,
     screenshot,
     sideways_overflow,
@@ -109,6 +110,7 @@ def sign_up(page: Page, console: ConsoleWatcher, base: str, username: str) -> No
     page.get_by_label("Password confirmation").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(f"{base}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     expect(page.get_by_text(f"Welcome to Taskdesk, {username}.")).to_be_visible()
     console.check("dashboard after sign-up")
 
@@ -151,6 +153,7 @@ def board_cards(page: Page, column: str):
 def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     base = live_server.url
     sign_up(page, console, base, "newcomer")
+    screenshot(page, "desktop-light-dashboard-empty")
 
     project = create_project(page, console, "Home renovation")
     titles = ["Order kitchen tiles", "Call the plumber", "Paint the hallway", "Fix garden gate"]
@@ -324,6 +327,59 @@ def test_theme_toggle_switches_to_dark_and_is_remembered(live_server, page, cons
     console.check("theme toggle")
 
 
+def test_keyboard_shortcuts_drive_the_task_list(live_server, page, console, showcase):
+    sign_in(page.context, live_server.url, showcase.owner)
+    project = showcase.project
+    visit(page, console, f"{live_server.url}/projects/{project.pk}/")
+    rows = task_rows(page)
+
+    # j / k move the selection; x completes the selected task in place, keeping the selection.
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(rows.nth(0)).to_have_attribute("aria-current", "true")
+    expect(rows.nth(0)).to_be_focused()
+    title = rows.nth(0).get_by_role("link").first.inner_text()
+    page.keyboard.press("x")
+    expect(rows.nth(0).get_by_role("button", name=f"Reopen {title}")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(rows.nth(0)).to_have_attribute("aria-current", "true")
+    assert Task.objects.get(project=project, title=title).status == Status.DONE
+
+    # Letters typed into a field stay there.
+    quick = page.get_by_label("New task title")
+    quick.press_sequentially("jx")
+    expect(quick).to_have_value("jx")
+    expect(rows.nth(1).get_by_role("button", name=re.compile("^Mark done"))).to_be_visible()
+    quick.fill("")
+    quick.blur()
+
+    # ? lists the shortcuts; Esc closes the list.
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # / goes to the search box in the top bar.
+    page.keyboard.press("/")
+    search = page.get_by_role("banner").get_by_role("searchbox", name="Search tasks")
+    expect(search).to_be_focused()
+    search.fill("security")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=security"))
+    results = page.get_by_role("list", name="Search results").get_by_role("listitem")
+    expect(results.filter(has_text="Quarterly security review")).to_have_count(1)
+    console.check("keyboard shortcuts")
+
+    # n opens the new-task form of the project on screen.
+    visit(page, console, f"{live_server.url}/projects/{project.pk}/board/")
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/tasks/new/$"))
+    console.check("new task shortcut")
+
+
 def test_quick_add_and_complete_work_without_javascript(live_server, contexts, showcase):
     context = contexts(java_script_enabled=False)
     sign_in(context, live_server.url, showcase.owner)
@@ -385,7 +441,8 @@ def test_main_pages_are_clean_and_legible(live_server, contexts, showcase, viewp
     """
     The dashboard, task list, board and task page on a phone and a desktop, in the light and
     the dark theme (from the system preference): no console error, every text at WCAG AA
-    contrast, no sideways scrolling on the phone. Each page leaves a screenshot.
+    contrast, screen-reader-only text taking no room, no sideways scrolling on the phone.
+    Each page leaves a screenshot.
     """
     context = contexts(viewport=viewport, color_scheme=scheme)
     sign_in(context, live_server.url, showcase.owner)
@@ -404,6 +461,7 @@ def test_main_pages_are_clean_and_legible(live_server, contexts, showcase, viewp
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         screenshot(page, f"{viewport}-{scheme}-{name}")
         problems += [f"{name}: {text}" for text in low_contrast_text(page)]
+        problems += [f"{name}: {text}" for text in oversized_hidden_text(page)]
         overflow = sideways_overflow(page) if viewport == "phone" else None
         if overflow:
             problems.append(f"{name}: the page scrolls sideways, {overflow}")
