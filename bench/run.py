@@ -138,6 +138,9 @@ def server_environment(database_url: str, static_root: Path, throttle_rate: str
         CACHE_URL="locmemcache://",
         REDIS_URL="",
         LOG_LEVEL="WARNING",
+        # Keep each worker's database connection for the whole run, so that the CPU of the
+        # backend serving it can be followed (the default, 60 s, reconnects once a minute).
+        CONN_MAX_AGE="3600",
         BENCH_STATIC_ROOT=str(static_root),
     )
     return env
@@ -320,13 +323,9 @@ class CpuMeter:
     @staticmethod
     def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
               ) -> dict[str, float]:  # fmt: skip
-        """CPU seconds per group between two snapshots (processes present in both)."""
+        """CPU seconds per group between two snapshots; a process started meanwhile counts whole."""
         return {
-            group: sum(
-                after[group][pid] - before[group][pid]
-                for pid in after[group]
-                if pid in before[group]
-            )  # fmt: skip
+            group: sum(t - before[group].get(pid, 0.0) for pid, t in after[group].items())
             for group in after
         }
 
