@@ -184,7 +184,10 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     expect(board_cards(page, "To do")).to_have_count(4)
     expect(board_cards(page, "In progress")).to_have_count(0)
     card = board_cards(page, "To do").filter(has_text="Call the plumber")
-    card.drag_to(page.get_by_role("region", name="In progress"))
+    # The card lands in its new column at once; the saved board replaces it when the POST ends.
+    with page.expect_response(re.compile(r"/tasks/\d+/move/$")) as moved:
+        card.drag_to(page.get_by_role("region", name="In progress"))
+    assert moved.value.ok
     expect(board_cards(page, "In progress").filter(has_text="Call the plumber")).to_have_count(1)
     expect(board_cards(page, "To do")).to_have_count(3)
     console.check("board drag")
