@@ -126,8 +126,11 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["status"].required = False
-        self.fields["priority"].required = False
+        if self.is_bound and not all(name in self.data for name in ("status", "priority")):
+            # The quick add sends a title (and maybe a date and an assignee) only.
+            self.data = self.data.copy()
+            self.data.setdefault("status", Status.TODO)
+            self.data.setdefault("priority", Priority.NONE)
         assignee = self.fields["assignee"]
         assignee.queryset = User.objects.filter(memberships__project=project).order_by(
             "display_name", "username"
@@ -135,12 +138,6 @@ class TaskForm(forms.ModelForm):
         assignee.empty_label = "Unassigned"
         assignee.label_from_instance = lambda user: user.name
         self.fields["tags"].queryset = Tag.objects.filter(project=project)
-
-    def clean_status(self) -> str:
-        return self.cleaned_data.get("status") or Status.TODO
-
-    def clean_priority(self) -> str:
-        return self.cleaned_data.get("priority") or Priority.NONE
 
     def _post_clean(self) -> None:
         # The service validates and saves the task; skip the ModelForm's instance validation,

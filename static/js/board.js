@@ -45,7 +45,8 @@
 
   function columnLabel(status) {
     var heading = document.getElementById("column-" + status);
-    return heading ? heading.textContent.trim() : status;
+    // The heading starts with a status symbol, hidden from screen readers: drop it.
+    return heading ? heading.textContent.replace(/^[^A-Za-z]+/, "").trim() : status;
   }
 
   /* After a move: put the server's board in place and give the moved card its focus back. */

@@ -122,8 +122,6 @@ class TaskUpdateView(TaskPageMixin, View):
         try:
             value = form_field.clean(self.request.POST.get(name, ""))
             expected = version.clean(self.request.POST.get("version", ""))
-            if name == "status":
-                value = value or Status.TODO
             services.task_update(
                 task=task, by=self.request.user, expected_version=expected, **{name: value}
             )
