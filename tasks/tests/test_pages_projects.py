@@ -210,7 +210,7 @@ def test_settings_require_csrf(alice, project):
 def test_delete_page_asks_for_the_name(alice, project):
     response = client_for(alice).get(delete_url(project))
     assert response.status_code == 200
-    assert "Type the project’s name" in response.content.decode()
+    assert "Type “Alpha” exactly to confirm." in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["editor", "viewer"])
