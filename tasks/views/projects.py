@@ -123,13 +123,11 @@ class ProjectSettingsView(ProjectScopedMixin, FormView):
         if action in ("archive", "unarchive"):
             archive = action == "archive"
             services.project_update(project=self.project, by=request.user, is_archived=archive)
-            messages.success(
-                request,
-                f"“{self.project.name}” was archived: it stays readable, folded away in the "
-                "sidebar."
-                if archive
-                else f"“{self.project.name}” is active again.",
-            )
+            name = self.project.name
+            if archive:
+                messages.success(request, f"“{name}” was archived; unarchive it here at any time.")
+            else:
+                messages.success(request, f"“{name}” is active again.")
             return redirect("tasks:project-settings", self.project.pk)
         return super().post(request, *args, **kwargs)
 
