@@ -129,6 +129,18 @@ def measure(client, path: str, *, is_json: bool, postgres: bool) -> dict[str, An
     return result
 
 
+def next_page(client, path: str, hops: int) -> str | None:
+    """The path of the page ``hops`` pages down, following each answer's ``next`` link."""
+    for _ in range(hops):
+        response = client.get(path)
+        link = json.loads(response.content).get("next") if response.status_code == 200 else None
+        if not link:
+            return None
+        parts = urlparse(link)
+        path = f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return path
+
+
 def profile(client, path: str, destination: Path) -> str | None:
     """Profile a few requests with pyinstrument; the text report goes to ``destination``."""
     try:
@@ -200,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
             "task-list": (f"/projects/{project.pk}/", client),
             "board": (f"/projects/{project.pk}/board/", client),
         }
+        base = f"/projects/{project.pk}/"
+        variants = [
+            f"{base}?status=todo&sort=-priority",
+            f"{base}?due=overdue&sort=due_date",
+            f"{base}?search=invoice",
+            f"{base}?page=10",
+        ]
     else:
         _token, secret = ApiToken.issue(user=dataset.user, name="Benchmark")
         headers = {"Authorization": f"Bearer {secret}"}
@@ -212,6 +231,18 @@ def main(argv: list[str] | None = None) -> int:
             "bare-json": ("/bench/bare-json/", anonymous),
             "api-tasks": ("/api/v1/tasks/", client),
         }
+        first = dataset.projects[0].pk
+        variants = [
+            "/api/v1/tasks/?ordering=due_date",
+            "/api/v1/tasks/?ordering=-due_date",
+            "/api/v1/tasks/?ordering=-priority",
+            "/api/v1/tasks/?ordering=-updated",
+            "/api/v1/tasks/?ordering=position",
+            f"/api/v1/tasks/?project={first}&status=todo",
+            "/api/v1/tasks/?assignee=me&overdue=true",
+            "/api/v1/tasks/?search=invoice",
+            "/api/v1/tasks/?page_size=200",
+        ]
 
     targets = {}
     for name, (path, requester) in paths.items():
@@ -223,6 +254,23 @@ def main(argv: list[str] | None = None) -> int:
         targets[name] = result
         error = f" ({result['error']})" if "error" in result else ""
         log(f"{name} {path}: HTTP {result['status']}, {result['queries']} queries{error}")
+
+    # The same endpoints with filters, sorts and deeper pages: counted and explained, not
+    # load-tested, to show where a query stops being served by an index.
+    if args.suite == "api":
+        next_link = next_page(client, "/api/v1/tasks/", hops=20)
+        if next_link:
+            variants.append(next_link)
+    checked = []
+    for path in variants:
+        result = measure(client, path, is_json=args.suite == "api", postgres=postgres)
+        result["path"] = path
+        checked.append(result)
+        slowest = max((p["execution_ms"] or 0 for p in result.get("explain", [])), default=None)
+        log(
+            f"variant {path}: HTTP {result['status']}, {result['queries']} queries, "
+            f"{result.get('in_process_ms')} ms in-process, slowest SQL {slowest} ms"
+        )
 
     output = {
         "suite": args.suite,
@@ -236,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "headers": headers,
         "targets": targets,
+        "variants": checked,
         "prepare_seconds": round(time.perf_counter() - started, 1),
     }
     args.out.write_text(json.dumps(output, indent=2))

@@ -546,6 +546,19 @@ def summarise(suites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def plan_hint(plan: list[str]) -> str:
+    """What makes a plan costly, in a few words: full scans of the tasks and sorts."""
+    hints = []
+    if any("Seq Scan on tasks_task " in line for line in plan):
+        hints.append("seq scan of tasks")
+    for line in plan:
+        match = re.search(r"Sort Method: ([\w -]+?)\s+(?:Memory|Disk)", line)
+        if match:
+            hints.append(match.group(1).strip())
+            break
+    return f" ({', '.join(hints)})" if hints else ""
+
+
 def cpu_per_request(load: dict[str, Any]) -> float | None:
     """Server plus database CPU ms per request (the database part is 0 on SQLite)."""
     if load.get("app_cpu_ms") is None:
@@ -601,6 +614,20 @@ def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) 
         if slow:
             worst_ms, worst_name = max(slow)
             say(f"  slowest SQL statement: {worst_ms:.2f} ms (EXPLAIN ANALYZE, {worst_name})")
+        if data.get("variants"):
+            say("  variants (in-process, not load-tested): path, status, queries, ms per request")
+        for variant in data.get("variants", []):
+            plans = variant.get("explain", [])
+            slowest = max(plans, key=lambda p: p["execution_ms"] or 0, default=None)
+            say(
+                f"  {variant['path']:<52} HTTP {variant['status']}, "
+                f"{variant['queries']:>2} queries, {_fmt(variant.get('in_process_ms'), 1):>6} ms"
+                + (
+                    f", slowest SQL {slowest['execution_ms']:.2f} ms{plan_hint(slowest['plan'])}"
+                    if slowest and slowest["execution_ms"] is not None
+                    else ""
+                )
+            )
         if data.get("server_log_tail"):
             say("  gunicorn log (tail):")
             for line in data["server_log_tail"].splitlines():
