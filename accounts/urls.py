@@ -7,6 +7,7 @@ from accounts import views
 urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("settings/", views.ProfileView.as_view(), name="settings"),
     path("settings/tokens/", views.TokenListView.as_view(), name="tokens"),

@@ -41,6 +41,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's POST-only logout, saying so on the login page it leads to."""
+
+    def post(self, request, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's view keeps this session (update_session_auth_hash); other sessions end."""
 
