@@ -83,7 +83,7 @@ test: install-dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache artifacts
