@@ -17,6 +17,7 @@ import functools
 import zlib
 
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
@@ -35,6 +36,26 @@ PRIORITY_SYMBOLS = {
     Priority.NONE: "·",
 }
 STATUS_SYMBOLS = {Status.TODO: "○", Status.IN_PROGRESS: "◐", Status.DONE: "●"}
+
+
+#: Stands in for an object id while a URL is reversed once per list (digits, so that the
+#: ``<int:pk>`` converters accept it; long, so that it is never a real id or part of a path).
+_ID_PLACEHOLDER = "918273645546372819"
+
+
+@register.simple_tag
+def row_url(name: str, pk: int) -> str:
+    """
+    ``{% url name pk %}`` for links repeated on every row of a long list: the URL is reversed
+    once (per name and script prefix) and the id put in. A reverse per row was a third of a
+    task row's render time.
+    """
+    return _url_with_placeholder(name, get_script_prefix()).replace(_ID_PLACEHOLDER, str(pk))
+
+
+@functools.lru_cache(maxsize=64)
+def _url_with_placeholder(name: str, script_prefix: str) -> str:
+    return reverse(name, args=[_ID_PLACEHOLDER])
 
 
 @register.simple_tag
