@@ -632,6 +632,16 @@ def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) 
             say("  gunicorn log (tail):")
             for line in data["server_log_tail"].splitlines():
                 say(f"    {line}")
+    busiest = max(
+        max(data["load_average_before"][0], data["load_average_after"][0])
+        for data in suites.values()
+    )
+    if busiest > (os.cpu_count() or 1):
+        say(
+            f"\nWARNING: other work kept the machine busy (load average up to {busiest:.1f} on "
+            f"{os.cpu_count()} CPUs): requests/s, p99 and so the verdicts below are unreliable; "
+            "the CPU columns are not. Re-run on a quiet machine, or with --settle."
+        )
     say("\nTargets:")
     for row in rows:
         if row["verdict"] is None:
