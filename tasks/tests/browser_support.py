@@ -12,10 +12,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    sync_playwright,
+)
 
 from tasks import services
 from tasks.models import Priority, Project, Status, Task
@@ -57,6 +65,50 @@ def running_in_ci() -> bool:
 def wants_docs_screenshot() -> bool:
     """The README image is a tracked file: only rewrite it when asked to."""
     return os.environ.get("TASKDESK_UPDATE_DOCS_SCREENSHOT") == "1"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    """
+    One headless Chromium for a test module; every test opens its own fresh contexts.
+
+    Import it (with ``contexts``) into a browser test module. Module scope rather than session
+    scope: Playwright's sync API cannot run twice at once in one thread, so a browser kept
+    open for the whole session would stop any other module from starting its own.
+    """
+    reason = chromium_missing_reason()
+    if reason:
+        # CI promises browser coverage: there a missing browser is a broken build, not a skip.
+        if running_in_ci():
+            pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API keeps an asyncio event loop running in this thread, and Django
+    # refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation). The tests
+    # only touch the database between browser calls, never concurrently with them, so the
+    # guard is safely off while the browser is open.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def contexts(browser: Browser):
+    """Open fresh browser contexts (``contexts(viewport="phone", ...)``); all closed after."""
+    opened = []
+
+    def open_context(**options) -> BrowserContext:
+        context = new_context(browser, **options)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
 
 
 @dataclass

@@ -13,20 +13,16 @@ import re
 import pytest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tasks.models import Project, Status, Task
+from tasks.tests import browser_support
 from tasks.tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DOCS_SCREENSHOT,
     ConsoleWatcher,
     build_showcase,
-    chromium_missing_reason,
     low_contrast_text,
-    new_context,
     oversized_hidden_text,
-    running_in_ci,
     screenshot,
     sideways_overflow,
     sign_in,
@@ -36,43 +32,9 @@ from tasks.tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture(scope="session")
-def browser() -> Browser:
-    """One Chromium for the whole run; every test gets its own fresh context."""
-    reason = chromium_missing_reason()
-    if reason:
-        # CI promises browser coverage: there a missing browser is a broken build, not a skip.
-        if running_in_ci():
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    # Playwright's sync API keeps an asyncio event loop running in this thread, and Django
-    # refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation). The tests
-    # only touch the database between browser calls, never concurrently with them, so the
-    # guard is safely off for the run.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-
-
-@pytest.fixture
-def contexts(browser):
-    """Open fresh browser contexts (``contexts(viewport="phone", ...)``); all closed after."""
-    opened = []
-
-    def open_context(**options):
-        context = new_context(browser, **options)
-        opened.append(context)
-        return context
-
-    yield open_context
-    for context in opened:
-        context.close()
+# The shared fixtures: one Chromium for this module, fresh contexts for each test.
+browser = browser_support.browser
+contexts = browser_support.contexts
 
 
 @pytest.fixture
