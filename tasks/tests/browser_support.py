@@ -1,7 +1,8 @@
 """
-What the browser tests share: how Chromium is found and launched, a watcher that turns console
-errors and Content-Security-Policy violations into test failures, screenshots, signing a
-browser in without the login form, and a realistic project to look at.
+What the browser tests share: the ``browser`` and ``contexts`` fixtures (the system Chromium,
+skipped when missing except under ``CI=true``), a watcher that turns console errors and
+Content-Security-Policy violations into test failures, layout and contrast probes,
+screenshots, signing a browser in without the login form, and a realistic project to look at.
 """
 
 from __future__ import annotations
