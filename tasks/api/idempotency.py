@@ -6,6 +6,7 @@ created twice. The same key with a different body is a 422.
 Answers are kept for 24 hours in Django's cache under the user's id and the key. The default
 local-memory cache is per process; in production set ``REDIS_URL`` so that every worker sees
 the same keys. Only successful answers are kept: a failed create may be retried as it is.
+That includes a new API token's secret, so the cache must be as private as the database.
 """
 
 from __future__ import annotations

@@ -58,6 +58,28 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 
+LOCATION_HEADER = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=["201"],
+    description="The address of the new object.",
+)
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=["429"],
+    description="Seconds to wait before trying again.",
+)
+WWW_AUTHENTICATE_HEADER = OpenApiParameter(
+    "WWW-Authenticate",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=["401"],
+    description='`Bearer realm="api"`',
+)
+
 
 class TaskdeskAutoSchema(AutoSchema):
     """Adds the error responses and headers that every Taskdesk operation shares."""
@@ -100,9 +122,13 @@ class TaskdeskAutoSchema(AutoSchema):
         return responses
 
     def get_override_parameters(self):
-        parameters = list(super().get_override_parameters())
+        parameters = [
+            *super().get_override_parameters(),
+            RETRY_AFTER_HEADER,
+            WWW_AUTHENTICATE_HEADER,
+        ]
         if self.method == "POST":
-            parameters.append(IDEMPOTENCY_KEY)
+            parameters += [IDEMPOTENCY_KEY, LOCATION_HEADER]
         if getattr(self.view, "conditional", False):
             if self.method in ("PUT", "PATCH", "DELETE"):
                 parameters.append(IF_MATCH)
