@@ -148,6 +148,7 @@ class DashboardView(TaskPageMixin, TemplateView):
             chart=completion_chart(user, now),
             today=now,
             row_next=self.request.get_full_path(),
+            hide_assignee=True,
         )
         return context
 
@@ -179,6 +180,7 @@ class MyTasksView(TaskPageMixin, TemplateView):
             sorts=SORTS,
             today=today(),
             show_project=True,
+            hide_assignee=True,
             row_next=self.request.get_full_path(),
         )
         return context

@@ -85,7 +85,12 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def render_row(
-    request: HttpRequest, task: Task, *, can_edit: bool, show_project: bool = False
+    request: HttpRequest,
+    task: Task,
+    *,
+    can_edit: bool,
+    show_project: bool = False,
+    hide_assignee: bool = False,
 ) -> HttpResponse:
     """One task row, as the list pages draw it (htmx swaps it in place)."""
     task.can_edit = can_edit
@@ -97,6 +102,7 @@ def render_row(
             "task": task,
             "today": today(),
             "show_project": show_project,
+            "hide_assignee": hide_assignee,
             "row_next": request.htmx.current_url_abs_path or "",
         },
     )

@@ -183,7 +183,11 @@ class TaskCompleteView(TaskPageMixin, View):
             done = True
         if request.htmx:
             return render_row(
-                request, task, can_edit=True, show_project=bool(request.POST.get("show_project"))
+                request,
+                task,
+                can_edit=True,
+                show_project=bool(request.POST.get("show_project")),
+                hide_assignee=bool(request.POST.get("hide_assignee")),
             )
         verb = "Completed" if done else "Reopened"
         messages.success(request, f"{verb} “{task.title}”.")
