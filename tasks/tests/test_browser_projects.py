@@ -9,20 +9,16 @@ Run: ``.venv/bin/pytest tasks/tests/test_browser_projects.py -m browser -v``.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from accounts.models import ApiToken
 from tasks.models import Membership, Role
+from tasks.tests import browser_support
 from tasks.tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ConsoleWatcher,
     build_showcase,
-    chromium_missing_reason,
     low_contrast_text,
-    new_context,
     oversized_hidden_text,
-    running_in_ci,
     screenshot,
     sideways_overflow,
     sign_in,
@@ -31,37 +27,9 @@ from tasks.tests.browser_support import (
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    reason = chromium_missing_reason()
-    if reason:
-        if running_in_ci():
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; the tests touch the database
-    # only between browser calls, so Django's async guard is safely off for them.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-
-
-@pytest.fixture
-def contexts(browser):
-    opened = []
-
-    def open_context(**options):
-        context = new_context(browser, **options)
-        opened.append(context)
-        return context
-
-    yield open_context
-    for context in opened:
-        context.close()
+# The shared fixtures: one Chromium for this module, fresh contexts for each test.
+browser = browser_support.browser
+contexts = browser_support.contexts
 
 
 @pytest.fixture
