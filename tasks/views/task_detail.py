@@ -15,7 +15,7 @@ from django_htmx.http import retarget
 
 from tasks import services
 from tasks.forms import CommentForm, TaskEditForm, TaskForm, apply_service_errors
-from tasks.models import Comment, Status, Task
+from tasks.models import Comment, Priority, Status, Task
 from tasks.views.task_access import (
     TaskPageMixin,
     can_write,
@@ -51,7 +51,7 @@ def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> di
         "activities": list(task.activities.select_related("actor").order_by("created_at", "id")),
         "today": today(),
         "statuses": Status.choices,
-        "priorities": TaskForm.base_fields["priority"].choices,
+        "priorities": Priority.choices,
     }
     if editable:
         context["members"] = project_members(project)
@@ -60,6 +60,7 @@ def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> di
 
 
 def find_task(request: HttpRequest, pk: int) -> Task:
+    """A task the user can see (else 404), with their role in its project read once."""
     task = visible_task(request.user, pk)
     task.project.role_of(request.user)
     return task
