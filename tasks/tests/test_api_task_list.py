@@ -227,8 +227,9 @@ def test_list_query_count_is_constant(client, project, tag, erin, django_assert_
         TaskFactory(project=project, assignee=erin, tags=[tag, other])
     client.get(TASKS)  # the token's first use records last_used_at
     # 1. the bearer token with its user
-    # 2. the page of rows (one SELECT of the listed columns, visibility as a subquery)
-    # 3. the page's tag ids from the task-tag table
-    with django_assert_num_queries(3):
+    # 2. the page of rows (one SELECT of the listed columns, visibility as a subquery; on
+    #    PostgreSQL with each row's tag ids as an array subquery)
+    # 3. elsewhere: the page's tag ids from the task-tag table
+    with django_assert_num_queries(2 if connection.vendor == "postgresql" else 3):
         response = client.get(f"{TASKS}?page_size=200&status=todo&ordering=-priority")
     assert len(response.json()["results"]) == rows
