@@ -346,6 +346,87 @@ def test_keyboard_shortcuts_drive_the_task_list(live_server, page, console, show
     console.check("new task shortcut")
 
 
+def test_quick_add_refuses_a_blank_title_in_words(live_server, page, console, showcase):
+    sign_in(page.context, live_server.url, showcase.owner)
+    visit(page, console, f"{live_server.url}/projects/{showcase.project.pk}/")
+    count = showcase.project.tasks.count()
+    quick = page.get_by_label("New task title")
+    quick.fill("   ")
+    quick.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="Title")).to_be_visible()
+    expect(page.get_by_label("New task title")).to_have_attribute("aria-invalid", "true")
+    expect(task_rows(page)).to_have_count(count)
+    # The corrected title goes through, and the error goes away.
+    page.get_by_label("New task title").fill("Write the FAQ")
+    page.get_by_label("New task title").press("Enter")
+    expect(task_rows(page).filter(has_text="Write the FAQ")).to_have_count(1)
+    expect(page.get_by_role("alert").filter(has_text="Title")).to_have_count(0)
+    console.check("quick add error")
+    assert showcase.project.tasks.count() == count + 1
+
+
+def test_comment_is_edited_and_deleted_in_place(live_server, page, console, showcase):
+    sign_in(page.context, live_server.url, showcase.owner)
+    task = showcase.open_task
+    visit(page, console, f"{live_server.url}/tasks/{task.pk}/")
+    page.get_by_label("Comment", exact=True).fill("Draft is in the shared folder.")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    comments = page.get_by_role("region", name=re.compile("^Comments")).get_by_role("listitem")
+    expect(comments).to_have_count(1)
+
+    comments.first.get_by_text("Edit", exact=True).click()
+    comments.first.get_by_label("Edit your comment").fill("Draft v2 is in the shared folder.")
+    comments.first.get_by_role("button", name="Save").click()
+    expect(comments.first).to_contain_text("Draft v2 is in the shared folder.")
+    expect(comments.first).to_contain_text("edited")
+    assert task.comments.get().body == "Draft v2 is in the shared folder."
+
+    # Deleting asks first (a native confirm); accepting removes the comment without a reload.
+    page.once("dialog", lambda dialog: dialog.accept())
+    comments.first.get_by_role("button", name="Delete").click()
+    expect(comments).to_have_count(0)
+    console.check("comment edit and delete")
+    assert not task.comments.exists()
+
+
+def test_two_people_saving_the_same_task_see_the_conflict(live_server, contexts, showcase):
+    """The edit form carries the version: the later save is refused and keeps what was typed."""
+    task = showcase.open_task
+    edit_url = f"{live_server.url}/tasks/{task.pk}/edit/"
+    pages = {}
+    for user in (showcase.owner, task.project.members.get(username="jonas")):
+        context = contexts()
+        sign_in(context, live_server.url, user)
+        page = context.new_page()
+        console = ConsoleWatcher(page)
+        visit(page, console, edit_url)
+        pages[user.username] = (page, console)
+
+    maya, maya_console = pages["maya"]
+    maya.get_by_label("Title").fill("Draft the Q3 launch post")
+    maya.get_by_role("button", name="Save changes").click()
+    expect(maya.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
+    maya_console.check("first save")
+
+    jonas, jonas_console = pages["jonas"]
+    jonas.get_by_label("Description").fill("Mention the new pricing.")
+    jonas.get_by_role("button", name="Save changes").click()
+    expect(jonas.get_by_role("alert")).to_contain_text("Someone else saved this task")
+    expect(jonas.get_by_label("Description")).to_have_value("Mention the new pricing.")
+    saved_meanwhile = jonas.get_by_role("complementary", name="Saved meanwhile")
+    expect(saved_meanwhile).to_contain_text("Draft the Q3 launch post")
+    jonas_console.check("stale save")
+    task.refresh_from_db()
+    assert (task.title, task.description) == ("Draft the Q3 launch post", "")
+
+    # Saving again, knowingly, replaces the newer values with Jonas's.
+    jonas.get_by_role("button", name="Save changes").click()
+    expect(jonas.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch announcement")
+    task.refresh_from_db()
+    assert task.description == "Mention the new pricing."
+    jonas_console.check("second save")
+
+
 def test_quick_add_and_complete_work_without_javascript(live_server, contexts, showcase):
     context = contexts(java_script_enabled=False)
     sign_in(context, live_server.url, showcase.owner)
