@@ -130,10 +130,14 @@ class ApiToken(models.Model):
     def authenticate(cls, secret: str) -> "ApiToken | None":
         """The usable token for this secret, or None (unknown, expired, revoked, inactive user)."""
         digest = hash_token(secret)
-        token = cls.objects.active().select_related("user").filter(key_hash=digest).first()
+        try:
+            # get(), not first(): key_hash is unique, and first() would add an ORDER BY.
+            token = cls.objects.active().select_related("user").get(key_hash=digest)
+        except cls.DoesNotExist:
+            return None
         # The lookup is by hash already; compare again in constant time to be safe with
         # databases whose index comparison may short-circuit.
-        if token is None or not hmac.compare_digest(token.key_hash, digest):
+        if not hmac.compare_digest(token.key_hash, digest):
             return None
         return token
 
