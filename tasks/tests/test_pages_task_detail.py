@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tasks import services
 from tasks.models import Activity, Priority, Role, Status, Task
+from tasks.templatetags.taskdesk import activity_words
 from tasks.tests.factories import (
     ActivityFactory,
     CommentFactory,
@@ -387,3 +388,31 @@ def test_task_page_query_count_is_constant(
     with django_assert_num_queries(9):
         response = client.get(url("task-detail", task))
     assert len(response.context["comments"]) == count
+
+
+@pytest.mark.parametrize(
+    ("verb", "changes", "words"),
+    [
+        ("moved", {"project": ["Alpha", "Beta"]}, "moved this from project Alpha to Beta"),
+        ("moved", {"position": [1024, 2048]}, "reordered this in its column"),
+        ("reopened", {"status": ["done", "todo"]}, "reopened this as To do"),
+        ("updated", {"title": ["Old", "New"]}, "renamed this from “Old” to “New”"),
+        ("updated", {"description": ["", "Text"]}, "added a description"),
+        ("updated", {"description": ["a", "b"]}, "edited the description"),
+        ("updated", {"priority": ["low", "none"]}, "removed the priority (was Low)"),
+        ("updated", {"priority": ["low", "high"]}, "changed the priority from Low to High"),
+        ("updated", {"due_date": ["2031-12-03", None]}, "removed the due date (was 3 Dec 2031)"),
+        ("updated", {"assignee": ["erin", None]}, "unassigned erin"),
+        ("updated", {"assignee": ["erin", "alice"]}, "reassigned this from erin to alice"),
+        ("updated", {"tags": [["bug", "ui"], ["ui"]]}, "removed tag bug"),
+        (
+            "updated",
+            {"tags": [["old"], ["new"]], "title": ["a", "b"]},
+            "renamed this from “a” to “b”, added tag new and removed tag old",
+        ),
+        ("comment_edited", {"comment": 3}, "edited a comment"),
+        ("deleted", {}, "deleted this task"),
+    ],
+)
+def test_activity_sentences_cover_every_change(verb, changes, words):
+    assert activity_words(Activity(verb=verb, changes=changes)) == words

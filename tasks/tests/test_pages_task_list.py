@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import Priority, Role, Status, Task
+from tasks.templatetags.taskdesk import row_url
 from tasks.tests.factories import (
     MembershipFactory,
     ProjectFactory,
@@ -401,3 +402,8 @@ def test_list_query_count_is_constant(client, erin, project, django_assert_num_q
     with django_assert_num_queries(9):
         response = client.get(list_url(project, "?assignee=&sort=due_date"))
     assert len(response.context["tasks"]) == min(count, 50)
+
+
+def test_row_links_match_the_url_map():
+    for name in ["tasks:task-detail", "tasks:task-complete", "tasks:task-move"]:
+        assert row_url(name, 42) == reverse(name, args=[42])
