@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.models import ApiToken
+from tasks.api.throttling import FailedTokenThrottle
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -23,8 +24,12 @@ class BearerTokenAuthentication(BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
 
+        guard = FailedTokenThrottle()
+        if guard.is_blocked(request):
+            raise exceptions.Throttled(guard.wait())
         token = ApiToken.authenticate(secret)
         if token is None:
+            guard.record_failure(request)
             # Deliberately one message for unknown, expired, revoked and inactive: the
             # caller learns nothing about which tokens exist. The secret is never logged.
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))

@@ -270,6 +270,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="60/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "token_create": env.str("THROTTLE_TOKEN_CREATE", default="10/hour"),
+        "token_failure": env.str("THROTTLE_TOKEN_FAILURES", default="20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -147,3 +147,39 @@ def test_last_used_at_is_written_at_most_once_a_minute(alice):
         assert call(f"Bearer {secret}").status_code == 200
     token.refresh_from_db()
     assert token.last_used_at == start + timedelta(seconds=61)
+
+
+def test_repeated_wrong_tokens_from_one_address_are_throttled(alice, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "token_failure": "3/min",
+        },
+    }
+    _, secret = make_token(alice)
+    for _ in range(3):
+        assert_refused(call("Bearer guessed-wrong"))
+
+    # Once the limit is reached even the right token is refused, so guessing learns nothing.
+    blocked = call(f"Bearer {secret}")
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+
+    other_address = APIRequestFactory().get(
+        "/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {secret}", REMOTE_ADDR="10.0.0.9"
+    )
+    assert WhoAmI.as_view()(other_address).status_code == 200
+
+
+def test_right_tokens_do_not_count_towards_the_failure_limit(alice, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "token_failure": "2/min",
+        },
+    }
+    _, secret = make_token(alice)
+    for _ in range(5):
+        assert call(f"Bearer {secret}").status_code == 200

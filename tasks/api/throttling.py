@@ -22,3 +22,32 @@ class UserRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
 
 class ScopedRateThrottle(SettingsRateMixin, throttling.ScopedRateThrottle):
     """Per user and view scope, e.g. ``token_create``."""
+
+
+class FailedTokenThrottle(SettingsRateMixin, throttling.SimpleRateThrottle):
+    """
+    Failed bearer-token attempts per client address. DRF checks credentials before any
+    throttle runs, so without this a token could be guessed at full speed. Unlike the other
+    throttles it counts only failures, and once the limit is reached it refuses every token
+    from that address, right or wrong, until the window has passed.
+    """
+
+    scope = "token_failure"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def is_blocked(self, request) -> bool:
+        if self.rate is None:
+            return False
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        return len(self.history) >= self.num_requests
+
+    def record_failure(self, request) -> None:
+        if self.rate is None:
+            return
+        self.is_blocked(request)
+        self.history.insert(0, self.now)
+        self.cache.set(self.key, self.history, self.duration)
