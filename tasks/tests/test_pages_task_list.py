@@ -38,6 +38,11 @@ def test_anonymous_is_sent_to_login(client, project):
     assert response["Location"].startswith(reverse("login"))
 
 
+def test_anonymous_htmx_request_is_sent_to_login_as_a_whole_page(client, task):
+    response = client.post(reverse("tasks:task-complete", args=[task.pk]), HTTP_HX_REQUEST="true")
+    assert response["HX-Redirect"].startswith(reverse("login"))
+
+
 def test_anonymous_cannot_create(client, project):
     response = client.post(create_url(project), {"title": "Sneaky"})
     assert response.status_code == 302

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from tasks.models import Project, Role, Tag, Task, TaskQuerySet, require_role
 
@@ -29,6 +30,14 @@ class TaskPageMixin(LoginRequiredMixin):
     Signed-in users only (others go to the login page). Dates are shown in the user's own
     time zone: ``accounts.middleware.TimeZoneMiddleware`` activates it for the request.
     """
+
+    def handle_no_permission(self) -> HttpResponse:
+        response = super().handle_no_permission()
+        if getattr(self.request, "htmx", False) and not self.request.user.is_authenticated:
+            # An expired session during an htmx swap: load the login page as a whole page,
+            # instead of swapping it into a task row.
+            return HttpResponseClientRedirect(response["Location"])
+        return response
 
 
 def for_rows(queryset: TaskQuerySet) -> TaskQuerySet:
