@@ -264,6 +264,54 @@
     }
   });
 
+  /* A refused or failed htmx request must not fail silently: say so where flash messages go. */
+  var FAILURE_TEXT = {
+    403: "That was not saved: your role in this project does not allow it.",
+    404: "That was not saved: it no longer exists, or you can no longer see it.",
+    409: "That was not saved: it clashes with something that already exists.",
+    412: "That was not saved: someone changed it meanwhile. Reload the page and try again.",
+    429: "Too many requests: wait a moment and try again.",
+  };
+
+  function showFailure(text) {
+    var main = document.querySelector("main") || document.body;
+    var box = main.querySelector(".messages");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "messages";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    var message = document.createElement("div");
+    message.className = "message message-error";
+    var words = document.createElement("div");
+    words.className = "message-text";
+    words.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "message-close";
+    close.setAttribute("aria-label", "Dismiss this message");
+    close.textContent = "×";
+    close.addEventListener("click", function () {
+      message.remove();
+    });
+    message.appendChild(words);
+    message.appendChild(close);
+    box.appendChild(message);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    showFailure(
+      FAILURE_TEXT[status] ||
+        "That was not saved (error " + status + "). Reload the page and try again."
+    );
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showFailure("The server could not be reached. Check your connection and try again.");
+  });
+
   window
     .matchMedia("(prefers-color-scheme: dark)")
     .addEventListener("change", labelThemeToggles);
