@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -46,6 +47,8 @@ SQLITE_PATH = RESULTS / "taskdesk_bench.sqlite3"
 # cache, so with a per-minute window the history, and its pickling on every request, grows
 # with the request rate; bench/README.md says what that costs.
 DEFAULT_THROTTLE_RATE = "10000000/min"
+# Above this share of the CPUs taken by other work during a run, throughput is not trusted.
+NOISY_OTHER_CPU_PCT = 10
 
 
 @dataclass(frozen=True)
@@ -256,17 +259,28 @@ def children_of(pid: int) -> list[int]:
     return pids
 
 
+def machine_cpu() -> tuple[float, float]:
+    """Busy and total CPU seconds of the whole machine so far, all CPUs together."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]
+    )
+    busy = user + nice + system + irq + softirq + steal
+    return busy / CLOCK_TICKS, (busy + idle + iowait) / CLOCK_TICKS
+
+
+def own_cpu() -> float:
+    """CPU seconds used by this process and its finished children (wrk) so far."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
+
+
 def machine_idle(seconds: float = 1.0) -> float:
     """The share of all CPUs' time that was idle over the next ``seconds``."""
-
-    def totals() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return values[3] + values[4], sum(values)  # idle + iowait, all
-
-    idle_before, all_before = totals()
+    busy_before, total_before = machine_cpu()
     time.sleep(seconds)
-    idle_after, all_after = totals()
-    return (idle_after - idle_before) / max(all_after - all_before, 1)
+    busy_after, total_after = machine_cpu()
+    return 1 - (busy_after - busy_before) / max(total_after - total_before, 1e-9)
 
 
 def settle(limit: float, wanted_idle: float = 0.8) -> None:
@@ -399,18 +413,25 @@ def combine(runs: list[dict[str, Any]], threads: int, connections: int, seconds:
         "non_2xx": sum(run["non_2xx"] for run in runs),
         "app_cpu_ms": median_of("app_cpu_ms"),
         "db_cpu_ms": median_of("db_cpu_ms"),
+        "other_cpu_pct": median_of("other_cpu_pct"),
     }
 
 
 def metered_wrk(meter: CpuMeter, port: int, path: str, headers: dict[str, str], **options: int
                 ) -> dict[str, Any]:  # fmt: skip
-    """One wrk run, plus the server's and the database's CPU ms per request during it."""
-    before = meter.snapshot()
+    """
+    One wrk run, plus the server's and the database's CPU ms per request during it, and the
+    share of the machine's CPU that other work took meanwhile (``other_cpu_pct``).
+    """
+    before, (busy_before, total_before), own_before = meter.snapshot(), machine_cpu(), own_cpu()
     run = wrk(port, path, headers, **options)
     spent = meter.spent(before, meter.snapshot())
+    (busy_after, total_after), own_after = machine_cpu(), own_cpu()
     requests = run["requests"] or 0
     for group, seconds in spent.items():
         run[f"{group}_cpu_ms"] = round(1000 * seconds / requests, 3) if requests else None
+    other = (busy_after - busy_before) - sum(spent.values()) - (own_after - own_before)
+    run["other_cpu_pct"] = round(100 * max(other, 0) / max(total_after - total_before, 1e-9), 1)
     return run
 
 
@@ -433,9 +454,11 @@ def load_test(port: int, jobs: list[tuple[str, str, dict[str, str]]], suite: str
             run = metered_wrk(meter, port, path, headers, threads=threads,
                               connections=connections, seconds=plan.seconds)  # fmt: skip
             runs[name].append(run)
-            say(f"  run {turn + 1}/{plan.runs} {name:<17} {run['rps']:>8.1f} req/s, "
+            say(
+                f"  run {turn + 1}/{plan.runs} {name:<17} {run['rps']:>8.1f} req/s, "
                 f"p99 {run['p99_ms']} ms, CPU ms/request: app {run['app_cpu_ms']}, "
-                f"db {run['db_cpu_ms']}")  # fmt: skip
+                f"db {run['db_cpu_ms']}; other work {run['other_cpu_pct']} % of the CPUs"
+            )
     return {
         name: combine(target_runs, threads, connections, plan.seconds)
         for name, target_runs in runs.items()
@@ -522,6 +545,7 @@ def summarise(suites: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "app_cpu_ms": load.get("app_cpu_ms"),
             "db_cpu_ms": load.get("db_cpu_ms"),
             "cpu_ratio_pct": round(cpu_ratio, 2) if cpu_ratio is not None else None,
+            "other_cpu_pct": load.get("other_cpu_pct"),
             "baseline": target.baseline,
             "verdict": None,
             "reasons": [],
@@ -579,8 +603,10 @@ def _fmt(value: float | None, digits: int) -> str:
 
 
 def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) -> None:
-    header = (f"{'target':<30} {'HTTP':>4} {'req/s':>9} {'p99 ms':>8} {'queries':>7} "
-              f"{'% of bare':>9} | {'app CPU':>7} {'db CPU':>7} {'CPU %':>6}")  # fmt: skip
+    header = (
+        f"{'target':<30} {'HTTP':>4} {'req/s':>9} {'p99 ms':>8} {'queries':>7} "
+        f"{'% of bare':>9} | {'app CPU':>7} {'db CPU':>7} {'CPU %':>6} | {'other':>5}"
+    )
     say("\n" + "=" * len(header))
     say(header)
     say("-" * len(header))
@@ -592,12 +618,14 @@ def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) 
             f"{row['label']:<30} {row['status'] or '-':>4} "
             f"{_fmt(row['rps'], 1):>9} {_fmt(row['p99_ms'], 1):>8} "
             f"{row['queries'] if row['queries'] is not None else '-':>7} {ratio:>9} | "
-            f"{_fmt(row['app_cpu_ms'], 2):>7} {_fmt(row['db_cpu_ms'], 2):>7} {cpu_ratio:>6}"
+            f"{_fmt(row['app_cpu_ms'], 2):>7} {_fmt(row['db_cpu_ms'], 2):>7} {cpu_ratio:>6} | "
+            f"{_fmt(row['other_cpu_pct'], 0):>4}%"
         )
     say("-" * len(header))
     say("app CPU, db CPU: ms of CPU per request in the gunicorn workers and in the PostgreSQL")
     say("backends serving them; CPU %: the bare view's CPU per request over the target's, a")
-    say("figure that stays steady when the machine is busy (the verdicts use req/s).")
+    say("figure that stays steady when the machine is busy (the verdicts use req/s). other:")
+    say("the share of the machine's CPU taken by work outside the benchmark during the runs.")
     say("")
     for suite, data in suites.items():
         threads, connections = data["wrk"]["threads"], data["wrk"]["connections"]
@@ -632,15 +660,14 @@ def print_report(rows: list[dict[str, Any]], suites: dict[str, dict[str, Any]]) 
             say("  gunicorn log (tail):")
             for line in data["server_log_tail"].splitlines():
                 say(f"    {line}")
-    busiest = max(
-        max(data["load_average_before"][0], data["load_average_after"][0])
-        for data in suites.values()
-    )
-    if busiest > (os.cpu_count() or 1):
+    noisy = [row for row in rows if (row["other_cpu_pct"] or 0) > NOISY_OTHER_CPU_PCT]
+    if noisy:
+        worst = max(row["other_cpu_pct"] for row in noisy)
         say(
-            f"\nWARNING: other work kept the machine busy (load average up to {busiest:.1f} on "
-            f"{os.cpu_count()} CPUs): requests/s, p99 and so the verdicts below are unreliable; "
-            "the CPU columns are not. Re-run on a quiet machine, or with --settle."
+            f"\nWARNING: other work took up to {worst:.0f} % of the CPUs during the runs "
+            f"({', '.join(row['target'] for row in noisy)}): requests/s, p99 and so the "
+            "verdicts below are unreliable; the CPU columns much less so. Re-run on a quiet "
+            "machine, or with --settle."
         )
     say("\nTargets:")
     for row in rows:
