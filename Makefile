@@ -61,7 +61,7 @@ migrate: install .env
 	$(BIN)/python manage.py migrate --no-input
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo --once
+	$(BIN)/python manage.py seed_demo --once --base-url http://$(HOST):$(PORT)
 
 run: seed
 	@echo ""
