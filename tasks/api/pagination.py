@@ -19,15 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import DateField, Expression, F, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Expression, F, Q, QuerySet
+from django.db.models.functions import Lower
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from tasks.filters import TASK_ORDERINGS
-from tasks.models import priority_rank_expression
+from tasks.models import due_date_sort_key, priority_rank_expression
 
 SORT_KEY = "_sort_key"
 
@@ -63,10 +63,6 @@ class SortKey:
     @classmethod
     def column(cls, name: str, parse: Callable[[Any], Any]) -> SortKey:
         return cls(lambda: F(name), lambda: F(name), parse)
-
-
-def _due_date(sentinel: datetime.date) -> Callable[[], Expression]:
-    return lambda: Coalesce(F("due_date"), Value(sentinel), output_field=DateField())
 
 
 def _encode_value(value: Any) -> Any:
@@ -248,7 +244,7 @@ def _task_sort_keys() -> dict[str, SortKey]:
     keys = {name: SortKey.column(TASK_ORDERINGS[name], parse) for name, parse in columns.items()}
     keys["priority"] = SortKey(priority_rank_expression, priority_rank_expression, _parse_int)
     keys["due_date"] = SortKey(
-        _due_date(datetime.date.max), _due_date(datetime.date.min), _parse_date
+        due_date_sort_key, lambda: due_date_sort_key(descending=True), _parse_date
     )
     return keys
 
