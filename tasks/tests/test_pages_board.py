@@ -1,9 +1,11 @@
 """The board (/projects/<id>/board/) and the move endpoint (/tasks/<id>/move/)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from tasks.models import Status, Task
+from tasks.models import Priority, Status, Task
 from tasks.tests.factories import TagFactory, TaskFactory
 from tasks.views.board import COLUMN_LIMIT
 
@@ -85,6 +87,18 @@ def test_editor_gets_cards_with_move_controls(client, erin, project, column):
     assert html.count('draggable="true"') == 4
     assert 'data-move="right"' in html and 'data-move="down"' in html
     assert "Move…" in html
+
+
+def test_card_draws_its_meta_row_only_when_it_has_something_to_show(client, erin, project):
+    bare = TaskFactory(project=project, title="bare")
+    TaskFactory(project=project, title="urgent", priority=Priority.URGENT)
+    TaskFactory(project=project, title="dated", due_date=datetime.date(2030, 1, 1))
+    TaskFactory(project=project, title="assigned", assignee=erin)
+    client.force_login(erin)
+    html = client.get(board_url(project)).content.decode()
+    assert html.count('class="board-card-meta"') == 3
+    bare_card = html.split(f'id="card-{bare.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "board-card-meta" not in bare_card
 
 
 def test_long_columns_show_the_first_cards_and_a_show_more_link(client, erin, project):
