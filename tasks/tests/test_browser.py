@@ -451,16 +451,60 @@ def test_quick_add_and_complete_work_without_javascript(live_server, contexts, s
     task.refresh_from_db()
     assert task.status == Status.DONE
 
-    # The board's move buttons (shown on a hovered or focused card) are plain forms too.
+    # Without JavaScript nothing can be dragged, so every card shows its move buttons, with no
+    # hover or focus needed; they are plain forms.
     visit(page, console, f"{live_server.url}/projects/{project.pk}/board/")
+    page.mouse.move(0, 0)
+    for card in board_cards(page, "To do").all():
+        expect(card.get_by_role("button", name="Move to the next column")).to_be_visible()
+    screenshot(page, "desktop-light-board-no-js")
     card = board_cards(page, "To do").filter(has_text=showcase.tasks[1].title)
-    card.hover()
     card.get_by_role("button", name="Move to the next column").click()
     expect(
         board_cards(page, "In progress").filter(has_text=showcase.tasks[1].title)
     ).to_be_visible()
     assert Task.objects.get(pk=showcase.tasks[1].pk).status == Status.IN_PROGRESS
     console.check("no-JavaScript writes")
+
+
+def test_board_move_buttons_show_whenever_scripts_do_not_run(live_server, contexts, showcase):
+    """
+    With scripts running, a card's move buttons wait for hover or focus (dragging is there);
+    when the scripts never arrive, although the browser has scripting on, every card shows them.
+    """
+    url = f"{live_server.url}/projects/{showcase.project.pk}/board/"
+    card_title = showcase.tasks[1].title
+    context = contexts()
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, url)
+    card = board_cards(page, "To do").filter(has_text=card_title)
+    next_column = card.get_by_role("button", name="Move to the next column")
+    expect(next_column).to_be_hidden()
+    card.hover()
+    expect(next_column).to_be_visible()
+
+    blocked = contexts()
+    sign_in(blocked, live_server.url, showcase.owner)
+    # Every script answers empty, as if a filter had dropped it.
+    blocked.route(
+        re.compile(r"\.js(\?.*)?$"),
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=""),
+    )
+    page = blocked.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, url)
+    assert page.evaluate("matchMedia('(scripting: enabled)').matches")
+    page.mouse.move(0, 0)
+    for card in board_cards(page, "To do").all():
+        expect(card.get_by_role("button", name="Move to the next column")).to_be_visible()
+    board_cards(page, "To do").filter(has_text=card_title).get_by_role(
+        "button", name="Move to the next column"
+    ).click()
+    expect(board_cards(page, "In progress").filter(has_text=card_title)).to_be_visible()
+    assert Task.objects.get(pk=showcase.tasks[1].pk).status == Status.IN_PROGRESS
+    console.check("board without its scripts")
 
 
 def test_phone_sidebar_collapses_to_a_menu(live_server, contexts, showcase):
