@@ -507,6 +507,47 @@ def test_board_move_buttons_show_whenever_scripts_do_not_run(live_server, contex
     console.check("board without its scripts")
 
 
+BREADCRUMB_LINES_SCRIPT = """
+(nav) => {
+  // The text of each line of the wrapped trail, separators included, in reading order.
+  const lines = new Map();
+  for (const item of nav.querySelectorAll("li")) {
+    const after = getComputedStyle(item, "::after").content;
+    const separator = after && after !== "none" ? " /" : "";
+    const before = getComputedStyle(item, "::before").content;
+    const leading = before && before !== "none" ? "/ " : "";
+    const top = Math.round(item.getBoundingClientRect().top);
+    lines.set(top, (lines.get(top) || []).concat(leading + item.textContent.trim() + separator));
+  }
+  return [...lines.values()].map((items) => items.join(" "));
+}
+"""
+
+
+def test_task_page_on_a_phone_wraps_breadcrumbs_cleanly_and_spaces_the_comments(
+    live_server, contexts, showcase
+):
+    """No breadcrumb line starts with a separator; "No comments yet" keeps clear of the form."""
+    context = contexts(viewport="phone")
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, f"{live_server.url}/tasks/{showcase.open_task.pk}/")
+
+    trail = page.get_by_role("navigation", name="Breadcrumb")
+    lines = trail.evaluate(BREADCRUMB_LINES_SCRIPT)
+    assert len(lines) > 1, f"the trail should wrap on a phone: {lines}"
+    assert not [line for line in lines if line.startswith("/")], lines
+    assert lines[0].startswith("Projects /"), lines
+
+    empty = page.get_by_text("No comments yet.")
+    label = page.locator("label", has_text=re.compile("^Comment$"))
+    gap = label.bounding_box()["y"] - (empty.bounding_box()["y"] + empty.bounding_box()["height"])
+    assert gap >= 12, f"only {gap:.0f} px between the empty note and the comment box"
+    screenshot(page, "phone-light-task-page-breadcrumbs", full_page=False)
+    console.check("task page on a phone")
+
+
 def test_phone_sidebar_collapses_to_a_menu(live_server, contexts, showcase):
     context = contexts(viewport="phone")
     sign_in(context, live_server.url, showcase.owner)
