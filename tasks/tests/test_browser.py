@@ -128,7 +128,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     list_url = f"{base}/projects/{project.pk}/"
     visit(page, console, list_url)
     expect(task_rows(page)).to_have_count(4)
-    search = filter_control(page, "Text", role="searchbox")
+    search = filter_control(page, "Filter by text", role="searchbox")
     search.fill("plumber")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]search=plumber"))
@@ -136,7 +136,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     expect(task_rows(page).first).to_contain_text("Call the plumber")
     page.reload()
     expect(task_rows(page)).to_have_count(1)
-    expect(filter_control(page, "Text", role="searchbox")).to_have_value("plumber")
+    expect(filter_control(page, "Filter by text", role="searchbox")).to_have_value("plumber")
     page.get_by_role("link", name="Clear filters").click()
     expect(task_rows(page)).to_have_count(4)
     console.check("task list filters")
@@ -344,6 +344,25 @@ def test_keyboard_shortcuts_drive_the_task_list(live_server, page, console, show
     page.keyboard.press("n")
     expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/tasks/new/$"))
     console.check("new task shortcut")
+
+
+def test_every_filter_control_has_a_clear_name(live_server, page, console, showcase):
+    sign_in(page.context, live_server.url, showcase.owner)
+    visit(page, console, f"{live_server.url}/projects/{showcase.project.pk}/")
+    bar = page.get_by_role("search", name="Filter tasks")
+    expect(bar).to_match_aria_snapshot(
+        """
+        - search "Filter tasks":
+          - searchbox "Filter by text"
+          - combobox "Status"
+          - combobox "Priority"
+          - combobox "Assignee"
+          - combobox "Tag"
+          - combobox "Due date"
+        """
+    )
+    expect(page.get_by_role("combobox", name="Sort", exact=True)).to_have_count(1)
+    console.check("filter bar names")
 
 
 def test_quick_add_refuses_a_blank_title_in_words(live_server, page, console, showcase):
