@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from playwright.sync_api import Page, expect
 
-from tasks.models import Project, Status, Task
+from tasks.models import Membership, Project, Role, Status, Task
 from tasks.tests import browser_support
 from tasks.tests.browser_support import (
     DOCS_SCREENSHOT,
@@ -444,6 +444,35 @@ def test_two_people_saving_the_same_task_see_the_conflict(live_server, contexts,
     task.refresh_from_db()
     assert task.description == "Mention the new pricing."
     jonas_console.check("second save")
+
+
+def test_refused_complete_says_why_and_changes_nothing(live_server, page, console, erin, task):
+    """
+    Erin's role is lowered to viewer while her list is open: her click on a task's checkbox is
+    refused (403), and the page says so in words instead of failing silently.
+    """
+    version = task.version
+    sign_in(page.context, live_server.url, erin)
+    visit(page, console, f"{live_server.url}/projects/{task.project.pk}/")
+    Membership.objects.filter(project=task.project, user=erin).update(role=Role.VIEWER)
+
+    # The browser and htmx both log the refusal to the console; that much is expected.
+    console.expect(r"status of 403")
+    console.expect(r"Response Status Error Code 403")
+    with page.expect_response(re.compile(rf"/tasks/{task.pk}/complete/$")) as answer:
+        task_rows(page).get_by_role("button", name=f"Mark done: {task.title}").click()
+    assert answer.value.status == 403
+    message = page.get_by_role("main").locator(".messages .message.message-error")
+    expect(message).to_have_text(re.compile("your role in this project does not allow it"))
+    expect(message).to_be_visible()
+    screenshot(page, "desktop-light-task-list-refused")
+    message.get_by_role("button", name="Dismiss this message").click()
+    expect(message).to_have_count(0)
+    # The row is still the unticked one, as saved.
+    expect(task_rows(page).get_by_role("button", name=f"Mark done: {task.title}")).to_be_visible()
+    console.check("refused complete")
+    task.refresh_from_db()
+    assert (task.status, task.version) == (Status.TODO, version)
 
 
 def test_quick_add_and_complete_work_without_javascript(live_server, contexts, showcase):
