@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from playwright.sync_api import Page, expect
 
+from tasks import services
 from tasks.models import Membership, Project, Role, Status, Task
 from tasks.tests import browser_support
 from tasks.tests.browser_support import (
@@ -405,6 +406,28 @@ def test_comment_is_edited_and_deleted_in_place(live_server, page, console, show
     comments.first.get_by_role("button", name="Delete").click()
     expect(comments).to_have_count(0)
     console.check("comment edit and delete")
+    assert not task.comments.exists()
+
+
+def test_comment_delete_asks_first_without_javascript(live_server, contexts, showcase):
+    task = showcase.open_task
+    comment = services.comment_add(task=task, by=showcase.owner, body="Moved to next week.")
+    context = contexts(java_script_enabled=False)
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, f"{live_server.url}/tasks/{task.pk}/")
+    comments = page.get_by_role("region", name=re.compile("^Comments")).get_by_role("listitem")
+    comments.first.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete this comment?")
+    expect(page.get_by_text("Moved to next week.")).to_be_visible()
+    screenshot(page, "desktop-light-comment-delete-no-js")
+    assert task.comments.filter(pk=comment.pk).exists()
+    page.get_by_role("button", name="Delete comment").click()
+    expect(page).to_have_url(re.compile(rf"/tasks/{task.pk}/#comments$"))
+    expect(page.get_by_text("Comment deleted.")).to_be_visible()
+    expect(comments).to_have_count(0)
+    console.check("comment delete without JavaScript")
     assert not task.comments.exists()
 
 

@@ -130,3 +130,38 @@ def test_flash_message_is_dismissed_without_javascript(live_server, contexts, sh
     expect(message).to_be_visible()
     page.locator(".message-close").click()
     expect(message).to_be_hidden()
+
+
+def test_tag_delete_asks_first_with_and_without_javascript(live_server, contexts, showcase):
+    tags_url = f"{live_server.url}/projects/{showcase.project.pk}/tags/"
+
+    # Without JavaScript: Delete opens a confirmation page; Cancel keeps the tag.
+    page, console = signed_in_page(contexts, live_server, showcase.owner, java_script_enabled=False)
+    page.goto(tags_url)
+    page.get_by_role("button", name="Delete ops").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete the tag “ops”?")
+    expect(page.get_by_text("It is removed from 4 tasks")).to_be_visible()
+    screenshot(page, "desktop-light-tag-delete-no-js")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(tags_url)
+    assert showcase.project.tags.filter(name="ops").exists()
+    page.get_by_role("button", name="Delete ops").click()
+    page.get_by_role("button", name="Delete tag").click()
+    expect(page).to_have_url(tags_url)
+    expect(page.get_by_text("Tag “ops” deleted")).to_be_visible()
+    assert not showcase.project.tags.filter(name="ops").exists()
+    console.check("tag delete without JavaScript")
+
+    # With JavaScript: a confirm dialog; dismissing it keeps the tag, accepting deletes it.
+    page, console = signed_in_page(contexts, live_server, showcase.owner)
+    page.goto(tags_url)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Delete docs").click()
+    expect(page.get_by_role("button", name="Delete docs")).to_be_visible()
+    assert showcase.project.tags.filter(name="docs").exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete docs").click()
+    expect(page.get_by_text("Tag “docs” deleted")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete docs")).to_have_count(0)
+    assert not showcase.project.tags.filter(name="docs").exists()
+    console.check("tag delete with JavaScript")

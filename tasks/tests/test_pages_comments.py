@@ -171,3 +171,51 @@ def test_delete_by_htmx_answers_empty(client, erin, task, erins_comment):
     assert response.status_code == 200
     assert response.content == b""
     assert not Comment.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# Deleting asks first: without JavaScript the Delete button GETs a confirmation page
+# ---------------------------------------------------------------------------
+def test_delete_control_asks_for_the_confirmation_page_without_javascript(
+    client, erin, task, erins_comment
+):
+    client.force_login(erin)
+    html = client.get(task.get_absolute_url()).content.decode()
+    form = html.split(f'action="{delete_url(erins_comment)}"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="get"' in form
+
+
+def test_anonymous_confirmation_goes_to_login(client, erins_comment):
+    response = client.get(delete_url(erins_comment))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_outsider_gets_404_for_the_confirmation(client, oscar, erins_comment):
+    client.force_login(oscar)
+    assert client.get(delete_url(erins_comment)).status_code == 404
+
+
+def test_viewer_gets_403_for_the_confirmation_even_of_an_old_own_comment(client, victor, task):
+    old = CommentFactory(task=task, author=victor, body="From when I was an editor")
+    client.force_login(victor)
+    assert client.get(delete_url(old)).status_code == 403
+
+
+def test_someone_elses_comment_gets_403_for_the_confirmation(client, alice, erins_comment):
+    client.force_login(alice)  # owner of the project, but not the author
+    assert client.get(delete_url(erins_comment)).status_code == 403
+
+
+def test_author_sees_the_confirmation_and_nothing_is_deleted_yet(client, erin, erins_comment):
+    client.force_login(erin)
+    response = client.get(delete_url(erins_comment))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Delete this comment?" in html
+    assert "Erin&#x27;s first thought" in html
+    assert f'method="post" action="{delete_url(erins_comment)}"' in html
+    assert Comment.objects.filter(pk=erins_comment.pk).exists()
+    # The confirmation's form posts back to the same URL, which deletes.
+    assert client.post(delete_url(erins_comment)).status_code == 302
+    assert not Comment.objects.exists()

@@ -133,9 +133,40 @@ def test_deleting_a_tag_keeps_its_tasks(erin, project, tag):
     assert list(task.tags.all()) == []
 
 
-def test_delete_is_post_only(erin, tag):
-    assert client_for(erin).get(delete_url(tag)).status_code == 405
+def test_delete_asks_first_on_get(erin, project, tag):
+    """Without JavaScript the list's Delete button GETs this page; its form POSTs."""
+    TaskFactory(project=project, tags=[tag])
+    response = client_for(erin).get(delete_url(tag))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Delete the tag “bug”?" in html
+    assert "It is removed from 1 task" in html
+    assert f'method="post" action="{delete_url(tag)}"' in html
     assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_delete_confirmation_follows_the_roles(cast, tag):
+    assert client_for(None).get(delete_url(tag)).status_code == 302
+    assert client_for(cast["outsider"]).get(delete_url(tag)).status_code == 404
+    assert client_for(cast["viewer"]).get(delete_url(tag)).status_code == 403
+    assert client_for(cast["editor"]).get(delete_url(tag)).status_code == 200
+    assert client_for(cast["owner"]).get(delete_url(tag)).status_code == 200
+    assert Tag.objects.filter(pk=tag.pk).exists()
+
+
+def test_list_delete_control_gets_the_confirmation_without_javascript(erin, project, tag):
+    html = client_for(erin).get(tags_url(project)).content.decode()
+    form = html.split(f'action="{delete_url(tag)}"', 1)[0].rsplit("<form", 1)[1]
+    assert 'method="get"' in form
+
+
+def test_delete_by_htmx_reloads_the_list_with_the_message(erin, project, tag):
+    client = client_for(erin)
+    response = client.post(delete_url(tag), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == tags_url(project)
+    assert not Tag.objects.filter(pk=tag.pk).exists()
+    assert "Tag “bug” deleted" in client.get(tags_url(project)).content.decode()
 
 
 def test_tag_writes_require_csrf(erin, project, tag):

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from tasks import services
 from tasks.forms import (
@@ -381,10 +381,27 @@ class TagUpdateView(TagScopedMixin, FormView):
 
 
 class TagDeleteView(TagScopedMixin, View):
-    http_method_names = ["post"]
+    """
+    GET asks first (the tag list's Delete without JavaScript lands here); POST deletes. With
+    htmx the list asked already (hx-confirm), and the answer reloads it with the message.
+    """
+
+    http_method_names = ["get", "post"]
+    template_name = "tasks/tag_confirm_delete.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        context = {
+            "tag": self.tag,
+            "project": self.project,
+            "task_count": self.tag.tasks.count(),
+        }
+        return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         name = self.tag.name
         services.tag_delete(tag=self.tag, by=request.user)
         messages.success(request, f"Tag “{name}” deleted; tasks that had it keep their other tags.")
-        return redirect(reverse("tasks:tag-list", args=[self.project.pk]))
+        tags_url = reverse("tasks:tag-list", args=[self.project.pk])
+        if request.htmx:
+            return HttpResponseClientRedirect(tags_url)
+        return redirect(tags_url)

@@ -273,6 +273,15 @@ class CommentUpdateView(CommentAuthorMixin, View):
 
 
 class CommentDeleteView(CommentAuthorMixin, View):
+    """GET asks first (the comment's Delete without JavaScript lands here); POST deletes."""
+
+    template_name = "tasks/comment_confirm_delete.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        comment = self.get_comment()
+        context = {"comment": comment, "task": comment.task, "project": comment.task.project}
+        return render(request, self.template_name, context)
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         comment = self.get_comment()
         task = comment.task
