@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             result["profile"] = profile(requester, path, destination)
         targets[name] = result
         error = f" ({result['error']})" if "error" in result else ""
-        log(f"{name} {path}: HTTP {result['status']}, {result['queries']} queries{error}")
+        rows = f", {result['rows']} rows" if result.get("rows") is not None else ""
+        log(f"{name} {path}: HTTP {result['status']}, {result['queries']} queries{rows}{error}")
 
     # The same endpoints with filters, sorts and deeper pages: counted and explained, not
     # load-tested, to show where a query stops being served by an index.
