@@ -77,8 +77,29 @@ class TaskAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        tags, assignee = self.fields["tags"], self.fields["assignee"]
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+            # A task's tags and assignee come from its own project: offer only those, so two
+            # projects' tags of the same name cannot be confused (the domain refuses others).
+            project = self.instance.project
+            tags.queryset = project.tags.all()
+            assignee.widget = forms.Select()
+            assignee.queryset = project.members.order_by(Lower("username"), "pk")
+            hint = "From this task's project; after moving it, save, then choose again."
+            tags.help_text = assignee.help_text = hint
+        else:
+            # The project is not chosen yet: every tag, labelled and ordered by its project.
+            tags.queryset = Tag.objects.select_related("project").order_by(
+                Lower("project__name"), "project_id", Lower("name"), "id"
+            )
+            tags.label_from_instance = tag_with_project
+            tags.help_text = "Only tags of the chosen project are accepted."
+
+
+def tag_with_project(tag: Tag) -> str:
+    """A tag as the add form lists it: names repeat across projects, so say which."""
+    return f"{tag.name} ({tag.project.name})"
 
 
 def _csv_cell(value: Any) -> Any:
@@ -154,7 +175,10 @@ class TaskAdmin(ServiceAdmin):
     search_fields = ("title", "description", "project__name", "assignee__username")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
-    autocomplete_fields = ("project", "assignee", "tags")
+    # Tags: a filtered list (TaskAdminForm limits it to the task's project once there is one);
+    # the assignee becomes a plain list of the project's members on the change form.
+    autocomplete_fields = ("project", "assignee")
+    filter_horizontal = ("tags",)
     readonly_fields = (
         "version",
         "position",

@@ -149,12 +149,13 @@ def test_anonymous_is_sent_to_the_admin_login(client):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_task_autocomplete_for_tags_and_assignees(staff_client, tag, alice):
+def test_task_autocomplete_for_projects_and_assignees(staff_client, project, alice):
+    # (Tags are a filtered list instead: see the change and add form tests below.)
     url = reverse("admin:autocomplete")
     common = {"app_label": "tasks", "model_name": "task"}
-    tags = staff_client.get(url, {**common, "field_name": "tags", "term": "bu"}).json()
+    projects = staff_client.get(url, {**common, "field_name": "project", "term": "alp"}).json()
     users = staff_client.get(url, {**common, "field_name": "assignee", "term": "ali"}).json()
-    assert [r["text"] for r in tags["results"]] == ["bug"]
+    assert [r["id"] for r in projects["results"]] == [str(project.pk)]
     assert [r["id"] for r in users["results"]] == [str(alice.pk)]
 
 
@@ -200,13 +201,55 @@ def test_admin_task_edit_based_on_an_old_version_is_refused(staff_client, task, 
 
 
 def test_admin_refuses_an_assignee_who_is_not_a_member(staff_client, task, oscar):
+    # The change form offers only the project's members, so the form itself refuses oscar.
     url = admin_url("tasks.task", "change", task.pk)
     response = staff_client.post(url, form_data(staff_client.get(url), assignee=oscar.pk))
-    assert response.status_code == 302
-    assert any("not a member" in m for m in messages_of(response))
+    assert response.status_code == 200
+    assert "assignee" in response.context["adminform"].form.errors
     task.refresh_from_db()
     assert (task.assignee, task.version) == (None, 1)
     assert not Activity.objects.exists()
+
+
+def test_admin_add_refuses_an_assignee_who_is_not_a_member(staff_client, project, oscar):
+    # The add form cannot know the project's members in advance: the domain refuses.
+    url = admin_url("tasks.task", "add")
+    data = form_data(staff_client.get(url), project=project.pk, title="X", assignee=oscar.pk)
+    response = staff_client.post(url, data)
+    assert response.status_code == 302
+    assert any("not a member" in m for m in messages_of(response))
+    assert not Task.objects.filter(title="X").exists()
+
+
+def test_change_form_offers_only_the_tasks_projects_tags_and_members(
+    staff_client, task, tag, alice, erin, victor, oscar
+):
+    other_bug = TagFactory(name="bug")  # the same name, in another project
+    form = staff_client.get(admin_url("tasks.task", "change", task.pk)).context["adminform"].form
+    assert list(form.fields["tags"].queryset) == [tag]
+    assert other_bug not in form.fields["tags"].queryset
+    assert set(form.fields["assignee"].queryset) == {alice, erin, victor}
+    html = str(form["assignee"])
+    assert f'value="{erin.pk}"' in html and f'value="{oscar.pk}"' not in html
+
+
+def test_change_form_refuses_another_projects_tag(staff_client, task, tag):
+    other_bug = TagFactory(name="bug")
+    url = admin_url("tasks.task", "change", task.pk)
+    response = staff_client.post(url, form_data(staff_client.get(url), tags=[other_bug.pk]))
+    assert response.status_code == 200
+    assert "tags" in response.context["adminform"].form.errors
+    assert not task.tags.exists()
+
+
+def test_add_form_labels_every_tag_with_its_project(staff_client, project, tag):
+    elsewhere = ProjectFactory(name="Beta")
+    other_bug = TagFactory(name="bug", project=elsewhere)
+    form = staff_client.get(admin_url("tasks.task", "add")).context["adminform"].form
+    labels = [label for _value, label in form.fields["tags"].choices]
+    assert labels == ["bug (Alpha)", "bug (Beta)"]
+    html = str(form["tags"])
+    assert f'<option value="{other_bug.pk}">bug (Beta)</option>' in html
 
 
 def test_admin_task_add_goes_through_task_create(staff_client, staff, project, erin):

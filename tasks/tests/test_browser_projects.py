@@ -8,6 +8,8 @@ Run: ``.venv/bin/pytest tasks/tests/test_browser_projects.py -m browser -v``.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,6 +25,7 @@ from tasks.tests.browser_support import (
     sideways_overflow,
     sign_in,
 )
+from tasks.tests.factories import ProjectFactory, TagFactory
 
 pytestmark = pytest.mark.browser
 
@@ -165,3 +168,28 @@ def test_tag_delete_asks_first_with_and_without_javascript(live_server, contexts
     expect(page.get_by_role("button", name="Delete docs")).to_have_count(0)
     assert not showcase.project.tags.filter(name="docs").exists()
     console.check("tag delete with JavaScript")
+
+
+def test_admin_task_form_offers_the_projects_own_tags(live_server, contexts, showcase, staff):
+    """Two projects with a "web" tag: a task's change form lists only its project's one."""
+    other = ProjectFactory(name="Intranet")
+    TagFactory(project=other, name="web")
+    task = showcase.open_task
+    page, console = signed_in_page(contexts, live_server, staff)
+    console.expect(r"/favicon\.ico")  # the admin's pages link no icon: Chromium asks anyway
+    page.goto(f"{live_server.url}/admin/tasks/task/{task.pk}/change/")
+    available = page.locator("#id_tags_from option")
+    chosen = page.locator("#id_tags_to option")
+    expect(chosen).to_have_text(["marketing"])
+    expect(available).to_have_text(["backend", "bug", "docs", "ops", "web"])
+    assignee = page.get_by_label("Assignee")
+    expect(assignee.locator("option")).to_have_count(4)  # the three members and "---------"
+    screenshot(page, "desktop-light-admin-task-change")
+    console.check("admin task change form")
+
+    page.goto(f"{live_server.url}/admin/tasks/task/add/")
+    expect(page.locator("#id_tags_from option").filter(has_text=re.compile("^web "))).to_have_text(
+        ["web (Intranet)", "web (Website relaunch)"]
+    )
+    screenshot(page, "desktop-light-admin-task-add")
+    console.check("admin task add form")
