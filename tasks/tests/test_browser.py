@@ -20,6 +20,7 @@ from tasks.models import Membership, Project, Role, Status, Task
 from tasks.tests import browser_support
 from tasks.tests.browser_support import (
     DOCS_SCREENSHOT,
+    PHONE,
     ConsoleWatcher,
     build_showcase,
     low_contrast_text,
@@ -536,6 +537,116 @@ def test_quick_add_and_complete_work_without_javascript(live_server, contexts, s
     ).to_be_visible()
     assert Task.objects.get(pk=showcase.tasks[1].pk).status == Status.IN_PROGRESS
     console.check("no-JavaScript writes")
+
+
+def touch(session, kind: str, x: float = 0, y: float = 0) -> None:
+    """One real touch event, sent through Chromium's input pipeline (as a finger would)."""
+    points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+    session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+
+def test_touch_press_and_hold_drags_a_card_to_another_column(live_server, contexts, showcase):
+    """
+    On a touch screen: press and hold a card, drag it, and it lands where the drop marker
+    shows, saved by the same POST as a mouse drop; a quick swipe moves nothing.
+    """
+    context = contexts(has_touch=True)
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, f"{live_server.url}/projects/{showcase.project.pk}/board/")
+    session = context.new_cdp_session(page)
+    title = showcase.tasks[1].title
+    card = board_cards(page, "To do").filter(has_text=title)
+    start = card.bounding_box()
+    x0, y0 = start["x"] + start["width"] - 12, start["y"] + start["height"] / 2
+
+    # A quick swipe over a card scrolls; it is not a drag: no marker, no move. (Upwards: a
+    # sideways swipe would be Chromium's own "back" gesture.)
+    touch(session, "touchStart", x0, y0)
+    touch(session, "touchMove", x0 + 5, y0 - 60)
+    touch(session, "touchMove", x0 + 10, y0 - 150)
+    touch(session, "touchEnd")
+    page.wait_for_timeout(600)  # longer than a hold; the swipe's fling comes to rest too
+    expect(page.locator(".drop-marker")).to_have_count(0)
+    expect(card).not_to_have_class(re.compile(r"\bis-dragging\b"))
+    assert Task.objects.get(pk=showcase.tasks[1].pk).status == Status.TODO
+    page.evaluate("window.scrollTo(0, 0)")
+    start = card.bounding_box()
+    x0, y0 = start["x"] + start["width"] - 12, start["y"] + start["height"] / 2
+
+    # Press and hold, then drag into the second card slot of "In progress".
+    target = board_cards(page, "In progress").first.bounding_box()
+    x1, y1 = target["x"] + target["width"] / 2, target["y"] + target["height"] * 0.75
+    touch(session, "touchStart", x0, y0)
+    page.wait_for_timeout(500)
+    expect(card).to_have_class(re.compile(r"\bis-dragging\b"))
+    steps = 8
+    for step in range(1, steps + 1):
+        touch(session, "touchMove", x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+    in_progress = page.get_by_role("list", name="In progress", exact=True)
+    expect(in_progress.locator(".drop-marker")).to_have_count(1)
+    expect(page.locator(".drag-ghost")).to_be_visible()
+    screenshot(page, "desktop-light-board-touch-drag", full_page=False)
+    with page.expect_response(re.compile(r"/tasks/\d+/move/$")) as moved:
+        touch(session, "touchEnd")
+    assert moved.value.ok
+    expect(board_cards(page, "In progress").nth(1)).to_contain_text(title)
+    expect(page.locator(".drag-ghost, .drop-marker")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/board/$"))  # the lifted finger followed no link
+    console.check("touch drag")
+    moved_task = Task.objects.get(pk=showcase.tasks[1].pk)
+    assert moved_task.status == Status.IN_PROGRESS
+    in_progress_titles = list(
+        Task.objects.filter(project=showcase.project, status=Status.IN_PROGRESS)
+        .order_by("position", "id")
+        .values_list("title", flat=True)
+    )
+    assert in_progress_titles.index(title) == 1
+
+
+def test_touch_drag_on_a_phone_scrolls_the_board_to_the_next_column(
+    live_server, contexts, showcase
+):
+    """A phone shows one column at a time: holding a card at the edge scrolls the board."""
+    context = contexts(viewport="phone")
+    sign_in(context, live_server.url, showcase.owner)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    visit(page, console, f"{live_server.url}/projects/{showcase.project.pk}/board/")
+    session = context.new_cdp_session(page)
+    title = showcase.tasks[1].title
+    card = board_cards(page, "To do").filter(has_text=title)
+    card.scroll_into_view_if_needed()
+    box = card.bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    in_progress = page.get_by_role("list", name="In progress", exact=True)
+    assert page.locator("#board").evaluate("board => board.scrollLeft") == 0
+
+    touch(session, "touchStart", x0, y0)
+    page.wait_for_timeout(500)
+    edge = PHONE["width"] - 10
+    touch(session, "touchMove", (x0 + edge) / 2, y0)
+    touch(session, "touchMove", edge, y0)
+    # Held at the edge, the board scrolls on and the marker follows into the next column.
+    expect(in_progress.locator(".drop-marker")).to_have_count(1)
+    board = page.locator("#board")
+    for _ in range(100):  # (wait_for_function would need eval, which the CSP forbids)
+        if board.evaluate("board => board.scrollLeft > innerWidth * 0.6"):
+            break
+        page.wait_for_timeout(50)
+    touch(session, "touchMove", PHONE["width"] / 2, y0)  # away from the edge: scrolling stops
+    assert board.evaluate("board => board.scrollLeft") > 0
+    column = page.locator(".drop-marker").evaluate("marker => marker.parentNode.dataset.column")
+    assert column in (Status.IN_PROGRESS, Status.DONE)
+    screenshot(page, "phone-light-board-touch-drag", full_page=False)
+    with page.expect_response(re.compile(r"/tasks/\d+/move/$")) as moved:
+        touch(session, "touchEnd")
+    assert moved.value.ok
+    landed = page.get_by_role("list", name=Status(column).label, exact=True)
+    expect(landed.get_by_role("listitem").filter(has_text=title)).to_have_count(1)
+    console.check("touch drag on a phone")
+    assert Task.objects.get(pk=showcase.tasks[1].pk).status == column
 
 
 def test_board_move_buttons_show_whenever_scripts_do_not_run(live_server, contexts, showcase):
