@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from project.views import healthz
+from project.views import favicon, healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's, the API docs).
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("accounts.urls")),
     # The browsable API's log-in link; DRF reverses it as "rest_framework:login", so the
     # include sits here, outside the "api" namespace.

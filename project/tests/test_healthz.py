@@ -28,3 +28,9 @@ def test_database_down_is_503(client):
 
 def test_only_get(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_favicon_ico_points_at_the_svg_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
