@@ -356,12 +356,13 @@ class Task(models.Model):
             models.Index(fields=["assignee", "status", "due_date"], name="task_assignee_due"),
             # Dashboard chart: tasks completed per day.
             models.Index(fields=["completed_at"], name="task_completed"),
-            # API orderings (?ordering=due_date, -due_date, priority, -updated): the keyset
+            # API orderings (?ordering=due_date, priority, updated, position): the keyset
             # pages read these in order instead of sorting every visible task.
             models.Index(due_date_sort_key(), models.F("id"), name="task_due_asc"),
             models.Index(due_date_sort_key(descending=True), models.F("id"), name="task_due_desc"),
             models.Index(priority_rank_expression(), models.F("id"), name="task_priority_rank"),
             models.Index(fields=["updated_at", "id"], name="task_updated"),
+            models.Index(fields=["position", "id"], name="task_position"),
         ]
 
     def __str__(self) -> str:
