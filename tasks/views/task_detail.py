@@ -54,7 +54,8 @@ def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> di
         "priorities": Priority.choices,
     }
     if editable:
-        context["members"] = project_members(project)
+        members = project_members(project)
+        context["assignee_choices"] = [("", "Unassigned")] + [(m.pk, m.name) for m in members]
         context["comment_form"] = comment_form or CommentForm()
     return context
 
