@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from project.views import favicon, healthz
+from tasks.api.errors import handler404 as api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,6 +14,9 @@ urlpatterns = [
     # include sits here, outside the "api" namespace.
     path("api/v1/auth/", include("rest_framework.urls")),
     path("api/v1/", include("project.api_urls")),
+    # Any other /api/…/ URL is a JSON 404 even with DEBUG on (handler404 serves only DEBUG
+    # off). Only paths ending in a slash, so a missing slash still redirects (APPEND_SLASH).
+    re_path(r"^api/(?:.*/)?$", api_not_found),
     path("", include("tasks.urls")),
 ]
 

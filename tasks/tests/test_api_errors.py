@@ -203,3 +203,19 @@ def test_schema_validates_without_warnings(db, tmp_path):
         "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
     )
     assert "/api/v1/tasks/" in (tmp_path / "schema.yml").read_text()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v2/tasks/", "/api/"])
+def test_unknown_api_urls_are_json_404_even_in_debug(client, settings, path):
+    settings.DEBUG = True
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "errors": {}}
+
+
+def test_a_missing_trailing_slash_still_redirects(api_client, alice):
+    api_client.force_authenticate(alice)
+    response = api_client.get("/api/v1/tasks")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/tasks/"
