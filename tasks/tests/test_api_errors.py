@@ -219,3 +219,12 @@ def test_a_missing_trailing_slash_still_redirects(api_client, alice):
     response = api_client.get("/api/v1/tasks")
     assert response.status_code == 301
     assert response["Location"] == "/api/v1/tasks/"
+
+
+def test_unknown_api_urls_answer_json_to_writes_from_a_browser_session(alice):
+    """No CSRF page: nothing exists there to protect, and the answer must stay JSON."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.delete("/api/v1/comments/%C2%84/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
