@@ -139,7 +139,9 @@ class MemberViewSet(
     def update(self, request, *args, **kwargs):
         membership = self.get_object()
         require_role(self.get_project(), request.user, Role.OWNER)
-        serializer = self.get_serializer(membership, data=request.data, partial=True)
+        # Not partial: a PATCH here has one thing to change, and without it there is nothing
+        # to do but say so (a 400 naming ``role``).
+        serializer = self.get_serializer(membership, data=request.data, partial=False)
         serializer.is_valid(raise_exception=True)
         membership = services.member_change_role(
             membership=membership, role=serializer.validated_data["role"], by=request.user

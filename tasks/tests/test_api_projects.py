@@ -113,6 +113,13 @@ def test_owner_changes_a_role(alice_client, project, victor):
     assert Membership.objects.get(project=project, user=victor).role == Role.EDITOR
 
 
+def test_role_change_without_a_role_is_400_and_changes_nothing(alice_client, project, victor):
+    response = alice_client.patch(members_url(project, victor), {})
+    assert response.status_code == 400
+    assert "role" in response.json()["errors"]
+    assert Membership.objects.get(project=project, user=victor).role == Role.VIEWER
+
+
 def test_last_owner_cannot_step_down_or_leave(alice_client, project, alice):
     assert alice_client.patch(members_url(project, alice), {"role": "viewer"}).status_code == 400
     assert alice_client.delete(members_url(project, alice)).status_code == 400
