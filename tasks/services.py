@@ -37,6 +37,21 @@ from tasks.models import (
 #: Gap left between neighbouring board positions, so a move usually writes one row only.
 POSITION_GAP = 1024
 
+#: The columns a task change writes (tags are a separate table).
+SAVED_TASK_FIELDS = (
+    "project",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "assignee",
+    "position",
+    "completed_at",
+    "updated_at",
+    "version",
+)
+
 TASK_FIELDS = (
     "title",
     "description",
@@ -407,7 +422,13 @@ def task_update(
 
     current.updated_at = timezone.now()
     current.version += 1
-    current.save()
+    # Compare-and-set on the version as well as the row lock: SQLite ignores FOR UPDATE, and
+    # this keeps a concurrent save there from silently overwriting the one before it.
+    saved = Task.objects.filter(pk=current.pk, version=current.version - 1).update(
+        **{field: getattr(current, field) for field in SAVED_TASK_FIELDS}
+    )
+    if not saved:
+        raise StaleVersion(Task.objects.get(pk=current.pk))
     if "tags" in changes:
         current.tags.set(new_tags)
     Activity.objects.create(

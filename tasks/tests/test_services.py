@@ -519,3 +519,17 @@ def test_someone_who_is_no_member_is_named_in_the_message(project, erin):
     stranger = UserFactory(username="stranger", display_name="Stranger Danger")
     with pytest.raises(ValidationError, match="Stranger Danger"):
         services.task_create(project=project, by=erin, title="T", assignee=stranger)
+
+
+def test_a_save_that_lands_between_read_and_write_is_refused(task, alice):
+    """Where row locks do nothing (SQLite), the version compare-and-set still catches it."""
+    stale = Task.objects.get(pk=task.pk)
+    Task.objects.filter(pk=task.pk).update(version=2, title="Theirs")
+    activity_before = Activity.objects.count()
+
+    with mock.patch("tasks.services._lock", return_value=stale), pytest.raises(StaleVersion):
+        services.task_update(task=task, by=alice, title="Mine")
+
+    task.refresh_from_db()
+    assert (task.title, task.version) == ("Theirs", 2)
+    assert Activity.objects.count() == activity_before
