@@ -146,7 +146,7 @@ def _csv_row(task: Task) -> list[Any]:
         task.priority,
         iso(task.due_date),
         task.assignee.username if task.assignee else "",
-        _csv_cell(", ".join(tag.name for tag in task.tags.all())),
+        _csv_cell(", ".join(tag.name for tag in task.tag_list)),
         task.created_by.username if task.created_by else "",
         iso(task.created_at),
         iso(task.completed_at),
@@ -228,7 +228,7 @@ class TaskAdmin(ServiceAdmin):
 
     @admin.display(description="tags")
     def tag_names(self, task: Task) -> str:
-        return ", ".join(tag.name for tag in task.tags.all())
+        return ", ".join(tag.name for tag in task.tag_list)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -331,11 +331,9 @@ class TaskAdmin(ServiceAdmin):
         self, request: HttpRequest, queryset: models.QuerySet[Task]
     ) -> StreamingHttpResponse:
         rows = (
-            queryset.select_related("project", "assignee", "created_by")
-            .prefetch_related(None)
-            .prefetch_related(
-                models.Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"), "id"))
-            )
+            queryset.prefetch_related(None)
+            .for_list()
+            .select_related("created_by")
             .order_by(Lower("project__name"), "project_id", "position", "id")
         )
         writer = csv.writer(_Echo())

@@ -23,7 +23,6 @@ from tasks.models import Project, Status, Task
 from tasks.views.task_access import (
     TaskPageMixin,
     can_write,
-    for_rows,
     require_writable,
     safe_next,
     today,
@@ -66,7 +65,7 @@ def board_columns(project: Project, user, show: str = "") -> list[Column]:
     if show in Status.values:
         limit |= Q(status=show)
     cards = (
-        for_rows(scoped)
+        scoped.for_list()
         .annotate(
             column_rank=Window(
                 RowNumber(), partition_by=[F("status")], order_by=[F("position"), F("id")]

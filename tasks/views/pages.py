@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from tasks.filters import search_tasks
 from tasks.models import Project, Role, Task
-from tasks.views.task_access import TaskPageMixin, for_rows, today
+from tasks.views.task_access import TaskPageMixin, today
 from tasks.views.task_list import SORTS, sort_tasks
 
 PAGE_SIZE = 50
@@ -127,11 +127,11 @@ class DashboardView(TaskPageMixin, TemplateView):
         user = self.request.user
         now = today()
         mine = list(
-            for_rows(
-                Task.objects.visible_to(user)
-                .open()
-                .filter(assignee=user, project__is_archived=False)
-            ).order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
+            Task.objects.visible_to(user)
+            .open()
+            .filter(assignee=user, project__is_archived=False)
+            .for_list()
+            .order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
         )
         projects = list(Project.objects.visible_to(user).active().with_task_counts())
         editable = {p.pk for p in projects if Role(p.my_role).allows(Role.EDITOR)}
@@ -163,11 +163,10 @@ class MyTasksView(TaskPageMixin, TemplateView):
         user, query = self.request.user, self.request.GET
         sort = query.get("sort", "")
         tasks = sort_tasks(
-            for_rows(
-                Task.objects.visible_to(user)
-                .open()
-                .filter(assignee=user, project__is_archived=False)
-            ),
+            Task.objects.visible_to(user)
+            .open()
+            .filter(assignee=user, project__is_archived=False)
+            .for_list(),
             sort,
         )
         page = Paginator(tasks, PAGE_SIZE).get_page(query.get("page"))
@@ -204,7 +203,7 @@ class SearchView(TaskPageMixin, TemplateView):
             row_next=self.request.get_full_path(),
         )
         if q:
-            results = search_tasks(for_rows(Task.objects.visible_to(user)), q).order_by(
+            results = search_tasks(Task.objects.visible_to(user).for_list(), q).order_by(
                 "-search_rank", "-updated_at", "-id"
             )
             page = Paginator(results, PAGE_SIZE).get_page(self.request.GET.get("page"))

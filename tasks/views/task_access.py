@@ -12,15 +12,13 @@ import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from tasks.models import Project, Role, Tag, Task, TaskQuerySet, require_role
+from tasks.models import Project, Role, Task, require_role
 
 ROW_TEMPLATE = "tasks/_task_row.html"
 
@@ -38,22 +36,6 @@ class TaskPageMixin(LoginRequiredMixin):
             # instead of swapping it into a task row.
             return HttpResponseClientRedirect(response["Location"])
         return response
-
-
-def for_rows(queryset: TaskQuerySet) -> TaskQuerySet:
-    """
-    ``for_list()`` with each task's tags as a plain list, ``task.tag_list``.
-
-    A row reading ``task.tags.all`` builds a related manager and clones a queryset even when
-    the tags are prefetched; on a page of 50 rows that was a tenth of the render time.
-    """
-    return (
-        queryset.for_list()
-        .prefetch_related(None)
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"), "id"), to_attr="tag_list")
-        )
-    )
 
 
 def visible_project(user, pk: int) -> Project:

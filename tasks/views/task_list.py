@@ -27,7 +27,6 @@ from tasks.models import Priority, Project, Status, Task, TaskQuerySet
 from tasks.views.task_access import (
     TaskPageMixin,
     can_write,
-    for_rows,
     require_writable,
     safe_next,
     today,
@@ -143,7 +142,9 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
         query.pop("project", None)  # the page is the project
         # The page's project is known: rows share it instead of each joining a copy of it.
         tasks = (
-            for_rows(Task.objects.visible_to(user).filter(project=project))
+            Task.objects.visible_to(user)
+            .filter(project=project)
+            .for_list()
             .select_related(None)
             .select_related("assignee")
             .defer("description")
