@@ -1,6 +1,6 @@
 """
 The board: one column per status, cards in ``position`` order, and the move endpoint that
-drag and drop, the keyboard controls and the no-JavaScript move form all post to.
+drag and drop, the keyboard, the cards' arrow buttons and the move page all post to.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from tasks.views.task_access import (
 #: Cards shown per column until "show more" asks for the whole column.
 COLUMN_LIMIT = 50
 
-BOARD_PARTIAL = "tasks/_board.html"
+BOARD_PARTIAL = "tasks/board.html#board"
+MOVE_TEMPLATE = "tasks/task_move.html"
 
 
 @dataclass
@@ -89,7 +90,6 @@ def board_context(project: Project, user, show: str = "") -> dict:
     return {
         "project": project,
         "columns": columns,
-        "status_choices": Status.choices,
         "can_edit": can_write(project, user),
         "show": show if show in statuses else "",
         "today": today(),
@@ -108,9 +108,34 @@ class BoardView(TaskPageMixin, TemplateView):
 
 class TaskMoveView(TaskPageMixin, View):
     """
-    POST ``status`` and ``index`` (0 = top of the column, empty = bottom). htmx and the
-    board script get the re-drawn board back; a plain form post is redirected.
+    GET: the move page, a form to pick the column and the place (the board links every card
+    to it: the way to move a card far without JavaScript). POST ``status`` and ``index``
+    (0 = top of the column, empty = bottom), or ``to`` ("<status>:<index>", the board's
+    arrow buttons), or ``status`` and ``place`` (counted from 1, the move page). htmx gets the
+    re-drawn board back; a plain form post is redirected to the board.
     """
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        task = visible_task(request.user, pk)
+        require_writable(task.project, request.user)
+        place = (
+            Task.objects.filter(project=task.project, status=task.status)
+            .filter(Q(position__lt=task.position) | Q(position=task.position, pk__lt=task.pk))
+            .count()
+            + 1
+        )
+        form = TaskMoveForm(initial={"status": task.status, "place": place})
+        return self.move_page(request, task, form)
+
+    def move_page(self, request: HttpRequest, task: Task, form: TaskMoveForm, status=200):
+        show = request.GET.get("show") or request.POST.get("show", "")
+        context = {
+            "task": task,
+            "project": task.project,
+            "form": form,
+            "show": show if show in Status.values else "",
+        }
+        return render(request, MOVE_TEMPLATE, context, status=status)
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = visible_task(request.user, pk)
@@ -118,6 +143,8 @@ class TaskMoveView(TaskPageMixin, View):
         require_writable(project, request.user)
         form = TaskMoveForm(request.POST)
         if not form.is_valid():
+            if not request.htmx:
+                return self.move_page(request, task, form, status=400)
             return HttpResponseBadRequest(
                 "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
                 content_type="text/plain; charset=utf-8",
