@@ -227,6 +227,17 @@
     }
   });
 
+  /* SortableJS animates the cards through their style properties, which leaves style
+     attributes behind. htmx copies an old element's style attribute onto its new twin while
+     settling, as an attribute write, which the Content-Security-Policy refuses: drop them. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var old = board();
+    if (!old || event.detail.target !== old) return;
+    old.querySelectorAll("[style]").forEach(function (el) {
+      el.removeAttribute("style");
+    });
+  });
+
   /* A new board from the server: wire it up and give the moved card its focus back. */
   document.addEventListener("htmx:afterSwap", function () {
     var fresh = board();
