@@ -112,9 +112,8 @@
         window.Sortable.create(list, {
           group: "board",
           draggable: "[data-card]",
-          // The arrow buttons and the "Move…" link keep their clicks.
-          filter: ".move-controls",
-          preventOnFilter: false,
+          // A card is picked up anywhere, its move controls included: a click that does
+          // not move (fallbackTolerance) stays a click on them.
           // Pointer events for mouse, pen and touch alike; the card's copy follows the
           // pointer on <body>, so a column's scrolling box does not clip it.
           forceFallback: true,
@@ -129,6 +128,10 @@
           bubbleScroll: true,
           scrollSensitivity: 48,
           scrollSpeed: 14,
+          // A card lands above the card under the pointer when the pointer is on that
+          // card's upper half, below it on the lower half.
+          invertSwap: true,
+          invertedSwapThreshold: 1,
           emptyInsertThreshold: 24,
           animation: still ? 0 : 120,
           ghostClass: "is-drop-placeholder",

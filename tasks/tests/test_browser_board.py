@@ -75,14 +75,23 @@ def centre(box: dict) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
 
-def mouse_drag(page: Page, source, x1: float, y1: float) -> None:
-    """Press on ``source``, move in small steps to (x1, y1) and let go, as a hand would."""
+def mouse_drag(page: Page, source, target, fraction: float = 0.8) -> None:
+    """
+    Drag ``source`` onto ``target`` at ``fraction`` of its height, as a hand does: across to
+    the target's column first, then onto the target where it is by then (the cards make room
+    as the dragged one passes), resting a moment before letting go (SortableJS looks for the
+    place under the pointer every 50 ms).
+    """
     x0, y0 = centre(source.bounding_box())
+    x1 = centre(target.bounding_box())[0]
     page.mouse.move(x0, y0)
     page.mouse.down()
     page.mouse.move(x0 + 6, y0 + 6, steps=3)
-    page.mouse.move(x1, y1, steps=12)
-    page.mouse.move(x1, y1 + 1, steps=2)
+    page.mouse.move(x1, y0 + 6, steps=10)
+    page.wait_for_timeout(150)
+    box = target.bounding_box()
+    page.mouse.move(x1, box["y"] + box["height"] * fraction, steps=8)
+    page.wait_for_timeout(150)
     with page.expect_response(re.compile(r"/tasks/\d+/move/$")) as moved:
         page.mouse.up()
     assert moved.value.ok
@@ -95,9 +104,12 @@ def test_mouse_drags_a_card_across_columns_and_within_one(live_server, contexts,
     title = todo_before[0]
 
     # Onto the lower half of the first "In progress" card: it lands second there.
-    target = board_cards(page, "In progress").first.bounding_box()
-    card = board_cards(page, "To do").filter(has_text=title)
-    mouse_drag(page, card, target["x"] + target["width"] / 2, target["y"] + target["height"] * 0.8)
+    first_in_progress = saved_titles(project, Status.IN_PROGRESS)[0]
+    mouse_drag(
+        page,
+        board_cards(page, "To do").filter(has_text=title),
+        board_cards(page, "In progress").filter(has_text=first_in_progress),
+    )
     expect(board_cards(page, "In progress").nth(1)).to_contain_text(title)
     expect(board_cards(page, "In progress").nth(1)).to_be_focused()
     assert saved_titles(project, Status.IN_PROGRESS)[1] == title
@@ -109,12 +121,10 @@ def test_mouse_drags_a_card_across_columns_and_within_one(live_server, contexts,
 
     # Within "To do": the first card goes below the third.
     first, third = todo_before[1], todo_before[3]
-    target = board_cards(page, "To do").filter(has_text=third).bounding_box()
     mouse_drag(
         page,
         board_cards(page, "To do").filter(has_text=first),
-        target["x"] + target["width"] / 2,
-        target["y"] + target["height"] * 0.8,
+        board_cards(page, "To do").filter(has_text=third),
     )
     expected = [todo_before[2], todo_before[3], first, *todo_before[4:]]
     assert saved_titles(project, Status.TODO) == expected
@@ -246,14 +256,23 @@ def test_touch_press_and_hold_drags_a_card_a_swipe_does_not(live_server, context
     box = card.bounding_box()
     x0, y0 = box["x"] + box["width"] - 12, box["y"] + box["height"] / 2
 
-    # Press and hold, then drag onto the lower part of the first "In progress" card.
-    target = board_cards(page, "In progress").first.bounding_box()
-    x1, y1 = target["x"] + target["width"] / 2, target["y"] + target["height"] * 0.8
+    # Press and hold, then drag across to "In progress" and onto the lower part of its first
+    # card (where it is by then: the cards make room as the held one comes in).
+    first_in_progress = board_cards(page, "In progress").first
+    first_title = first_in_progress.locator(".board-card-title").inner_text().strip()
+    target = board_cards(page, "In progress").filter(has_text=first_title)
+    x1 = centre(target.bounding_box())[0]
     touch(session, "touchStart", x0, y0)
     page.wait_for_timeout(450)
     steps = 10
     for step in range(1, steps + 1):
-        touch(session, "touchMove", x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+        touch(session, "touchMove", x0 + (x1 - x0) * step / steps, y0)
+    page.wait_for_timeout(150)
+    box = target.bounding_box()
+    y1 = box["y"] + box["height"] * 0.8
+    for step in range(1, 5):
+        touch(session, "touchMove", x1, y0 + (y1 - y0) * step / 4)
+    page.wait_for_timeout(150)  # the finger rests before it lifts
     in_progress = page.get_by_role("list", name="In progress", exact=True)
     expect(in_progress.locator(".is-drop-placeholder")).to_have_count(1)
     expect(page.locator(".drag-ghost")).to_be_visible()
@@ -421,9 +440,12 @@ def test_a_long_column_scrolls_on_its_own_under_its_header(live_server, contexts
     assert header.bounding_box() == header_before
     assert board_cards(page, "In progress").first.bounding_box() == other_before
     expect(header).to_be_in_viewport()
-    # The last card scrolls into view with j / k too.
-    board_cards(page, "To do").last.focus()
+    # j / k bring the card they focus into view, scrolling its column.
+    board_cards(page, "To do").nth(-2).focus()
+    page.keyboard.press("j")
+    expect(board_cards(page, "To do").last).to_be_focused()
     expect(board_cards(page, "To do").last).to_be_in_viewport()
+    assert todo.evaluate("list => list.scrollTop + list.clientHeight >= list.scrollHeight - 1")
     screenshot(page, "desktop-light-board-long-column", full_page=False)
     console.check("long column")
 
@@ -442,6 +464,7 @@ def test_a_refused_move_says_so_and_shows_the_saved_board(live_server, contexts,
     page.mouse.down()
     page.mouse.move(x0 + 6, y0 + 6, steps=3)
     page.mouse.move(*centre(target), steps=12)
+    page.wait_for_timeout(150)
     with page.expect_response(re.compile(r"/tasks/\d+/move/$")) as moved:
         page.mouse.up()
     assert moved.value.status == 403
