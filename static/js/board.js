@@ -112,10 +112,10 @@
         window.Sortable.create(list, {
           group: "board",
           draggable: "[data-card]",
-          // A card is picked up anywhere, its move controls included: a click that does
-          // not move (fallbackTolerance) stays a click on them.
-          // Pointer events for mouse, pen and touch alike; the card's copy follows the
-          // pointer on <body>, so a column's scrolling box does not clip it.
+          // Pointer events for mouse, pen and touch alike (no native drag and drop); the
+          // card's copy follows the pointer on <body>, so a column's scrolling box does not
+          // clip it. A card is picked up anywhere, its move controls included: a press that
+          // does not move (fallbackTolerance) stays a click on them.
           forceFallback: true,
           fallbackOnBody: true,
           fallbackTolerance: 4,
@@ -135,7 +135,6 @@
           emptyInsertThreshold: 24,
           animation: still ? 0 : 120,
           ghostClass: "is-drop-placeholder",
-          chosenClass: "is-chosen",
           fallbackClass: "drag-ghost",
           onStart: function () {
             document.documentElement.classList.add("is-dragging-card");
