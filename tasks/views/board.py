@@ -127,7 +127,9 @@ class TaskMoveView(TaskPageMixin, View):
         form = TaskMoveForm(initial={"status": task.status, "place": place})
         return self.move_page(request, task, form)
 
-    def move_page(self, request: HttpRequest, task: Task, form: TaskMoveForm, status=200):
+    def move_page(
+        self, request: HttpRequest, task: Task, form: TaskMoveForm, status: int = 200
+    ) -> HttpResponse:
         show = request.GET.get("show") or request.POST.get("show", "")
         context = {
             "task": task,
