@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken, User, validate_time_zone
-from tasks.api.errors import ConflictError
+from project.api.errors import ConflictError
+from project.api.pagination import NewestFirstPagination
 from tasks.api.idempotency import idempotent_create
-from tasks.api.pagination import NewestFirstPagination
 from tasks.api.throttling import ScopedRateThrottle
 
 

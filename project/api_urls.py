@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenViewSet
-from tasks.api.docs import RedocView
+from project.api.docs import RedocView
 from tasks.api.task_views import (
     CommentViewSet,
     TaskActivityViewSet,

@@ -260,8 +260,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.TaskdeskAutoSchema",
-    "EXCEPTION_HANDLER": "tasks.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "project.api.schema.TaskdeskAutoSchema",
+    "EXCEPTION_HANDLER": "project.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "tasks.api.throttling.AnonRateThrottle",
         "tasks.api.throttling.UserRateThrottle",

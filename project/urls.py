@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
+from project.api.errors import handler404 as api_not_found
 from project.views import favicon, healthz
-from tasks.api.errors import handler404 as api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -22,5 +22,5 @@ urlpatterns = [
 ]
 
 # JSON under /api/ (the URL resolver's 404 and crashes too), the HTML pages everywhere else.
-handler404 = "tasks.api.errors.handler404"
-handler500 = "tasks.api.errors.handler500"
+handler404 = "project.api.errors.handler404"
+handler500 = "project.api.errors.handler500"

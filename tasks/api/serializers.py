@@ -261,13 +261,3 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     def get_actor_name(self, activity: Activity) -> str | None:
         return activity.actor.name if activity.actor else None
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error body of the API."""
-
-    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Field errors, {"field": ["message", ...]}; empty when none apply.',
-    )

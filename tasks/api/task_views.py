@@ -25,9 +25,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from project.api.pagination import NewestFirstPagination, OldestFirstPagination
 from tasks import services
 from tasks.api.idempotency import idempotent_create
-from tasks.api.pagination import NewestFirstPagination, OldestFirstPagination, TaskPagination
+from tasks.api.pagination import TaskPagination
 from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
 from tasks.filters import TaskFilter
 from tasks.models import Activity, Comment, Role, Tag, Task, require_role

@@ -11,7 +11,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from tasks.api.serializers import ErrorSerializer
+from project.api.errors import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: malformed JSON, a field or query parameter that is not valid.",

@@ -1,0 +1,135 @@
+"""
+One error shape for the whole API: ``{"detail": "...", "errors": {"field": ["..."]}}``.
+
+DRF's own exceptions, Django's ``ValidationError``/``PermissionDenied``/``Http404`` and the
+domain's ``Conflict``/``StaleVersion`` (from ``project.exceptions``, so no app is imported
+here) all end up here; ``handler404``/``handler500`` give the same shape to URLs no view
+matched and to crashes, but only under ``/api/`` — every other path keeps its HTML error page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from project.exceptions import Conflict, StaleVersion
+
+NON_FIELD = "non_field_errors"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body of the API."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Field errors, {"field": ["message", ...]}; empty when none apply.',
+    )
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with an existing record."
+    default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it."
+    default_code = "precondition_failed"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request could not be processed."
+    default_code = "unprocessable"
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors as ``{"field": ["message", ...]}``; nested fields joined with dots."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = NON_FIELD if key in ("__all__", NON_FIELD) and not prefix else str(key)
+            flat.update(flatten_errors(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(detail, list | tuple):
+        messages: list[str] = []
+        nested: dict[str, list[str]] = {}
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list | tuple):
+                nested.update(flatten_errors(item, f"{prefix or NON_FIELD}.{index}"))
+            else:
+                messages.append(str(item))
+        if messages:
+            nested = {prefix or NON_FIELD: messages, **nested}
+        return nested
+    return {prefix or NON_FIELD: [str(detail)]}
+
+
+def _from_django_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({NON_FIELD: exc.messages})
+
+
+def error_body(detail: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"detail": str(detail), "errors": errors or {}}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler, widened to the domain's exceptions and reshaped to the one error body."""
+    original = exc
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django_validation_error(exc)
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(str(exc))
+    elif isinstance(exc, StaleVersion):
+        exc = PreconditionFailed(str(exc))
+
+    response = exception_handler(exc, context)
+    if response is None:
+        # Not ours to explain: Django logs it and handler500 answers with JSON.
+        return None
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        if set(errors) == {NON_FIELD} and len(errors[NON_FIELD]) == 1:
+            detail = errors[NON_FIELD][0]
+        else:
+            detail = "Some fields are not valid; see errors."
+        response.data = error_body(detail, errors)
+    else:
+        data = response.data
+        detail = data.get("detail", "") if isinstance(data, dict) else data
+        response.data = error_body(detail)
+    if isinstance(original, StaleVersion):
+        # Tell the caller which version is current, so it can re-read and retry.
+        response["ETag"] = original.current.etag
+    return response
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """JSON for unknown ``/api/`` URLs (the URL resolver's 404), the HTML page elsewhere."""
+    if is_api_path(request):
+        return JsonResponse(error_body("Not found."), status=404)
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """JSON without any traceback for crashes under ``/api/``, the HTML page elsewhere."""
+    if is_api_path(request):
+        return JsonResponse(
+            error_body("Something went wrong on our side; it has been logged."), status=500
+        )
+    return defaults.server_error(request)
