@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 from accounts.models import ApiToken, User, validate_time_zone
 from project.api.errors import ConflictError
 from project.api.pagination import NewestFirstPagination
+from project.api.responses import created
 from tasks.api.idempotency import idempotent_create
 from tasks.api.throttling import ScopedRateThrottle
 
@@ -46,9 +47,10 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    get=extend_schema(description="Your own profile."),
+    get=extend_schema(summary="Get your profile", description="Your own profile."),
     patch=extend_schema(
-        description="Change your display name, email or time zone (the username is fixed)."
+        summary="Update your profile",
+        description="Change your display name, email or time zone (the username is fixed).",
     ),
 )
 class MeView(generics.RetrieveUpdateAPIView):
@@ -111,7 +113,10 @@ class TokenCreatedSerializer(TokenSerializer):
         responses={201: TokenCreatedSerializer},
         description="Create a token; the `token` field of the answer is its secret, shown once.",
     ),
-    destroy=extend_schema(description="Revoke the token; it stays listed as revoked."),
+    destroy=extend_schema(
+        summary="Revoke an API token",
+        description="Revoke the token; it stays listed as revoked.",
+    ),
 )
 class TokenViewSet(
     mixins.ListModelMixin,
@@ -145,7 +150,7 @@ class TokenViewSet(
         token, secret = ApiToken.issue(user=request.user, **serializer.validated_data)
         token.token = secret
         data = TokenCreatedSerializer(token, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data)
 
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()

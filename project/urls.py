@@ -15,9 +15,10 @@ urlpatterns = [
     # include sits here, outside the "api" namespace.
     path("api/v1/auth/", include("rest_framework.urls")),
     path("api/v1/", include("project.api_urls")),
-    # Any other /api/…/ URL is a JSON 404 even with DEBUG on (handler404 serves only DEBUG
-    # off). Only paths ending in a slash, so a missing slash still redirects (APPEND_SLASH).
-    re_path(r"^api/(?:.*/)?$", csrf_exempt(api_not_found)),
+    # Any other /api/ URL is a JSON 404 even with DEBUG on (handler404 serves only DEBUG
+    # off). Paths without their trailing slash too: APPEND_SLASH would redirect them, and a
+    # redirected POST arrives as a GET.
+    re_path(r"^api/", csrf_exempt(api_not_found)),
     path("", include("tasks.urls")),
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import is_valid_path
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -43,6 +44,17 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The resource changed since you read it."
     default_code = "precondition_failed"
+
+
+class KeyInUse(ConflictError):
+    """An ``Idempotency-Key`` whose first request is still running; ``wait`` is Retry-After."""
+
+    default_detail = "A request with this Idempotency-Key is still being processed; retry later."
+    default_code = "key_in_use"
+
+    def __init__(self, detail: str | None = None, *, wait: int = 1):
+        super().__init__(detail)
+        self.wait = wait
 
 
 class Unprocessable(exceptions.APIException):
@@ -102,12 +114,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         errors = flatten_errors(exc.detail)
         if set(errors) == {NON_FIELD} and len(errors[NON_FIELD]) == 1:
             detail = errors[NON_FIELD][0]
+        elif len(errors) == 1:
+            ((name, messages),) = errors.items()
+            detail = f"{name}: {' '.join(messages)}"
         else:
             detail = "Some fields are not valid; see errors."
         response.data = error_body(detail, errors)
     else:
         data = response.data
         detail = data.get("detail", "") if isinstance(data, dict) else data
+        if isinstance(exc, exceptions.NotAuthenticated):
+            detail = _credentials_hint(context.get("request")) or detail
         response.data = error_body(detail)
     if isinstance(original, StaleVersion):
         # Tell the caller which version is current, so it can re-read and retry.
@@ -115,14 +132,34 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+def _credentials_hint(request: Any) -> str | None:
+    """What to say when credentials came in a scheme the API does not read (Token, Basic)."""
+    header = getattr(request, "META", {}).get("HTTP_AUTHORIZATION", "")
+    scheme = header.split(" ", 1)[0]
+    if not scheme or scheme.lower() == "bearer":
+        return None
+    return (
+        f"The {scheme} authorization scheme is not accepted; "
+        "send your token as `Authorization: Bearer <token>`."
+    )
+
+
 def is_api_path(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """JSON for unknown ``/api/`` URLs (the URL resolver's 404), the HTML page elsewhere."""
+    """
+    JSON for unknown ``/api/`` URLs (the URL resolver's 404), the HTML page elsewhere.
+
+    An API URL missing only its trailing slash gets this 404 too, naming the right URL: a
+    redirect would turn a POST into a GET and lose its body.
+    """
     if is_api_path(request):
-        return JsonResponse(error_body("Not found."), status=404)
+        detail = "Not found."
+        if not request.path.endswith("/") and is_valid_path(f"{request.path}/"):
+            detail = f"Not found. API URLs end with a slash: {request.path}/"
+        return JsonResponse(error_body(detail), status=404)
     return defaults.page_not_found(request, exception or Http404())
 
 

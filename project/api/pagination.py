@@ -87,12 +87,16 @@ class KeysetPagination(BasePagination):
 
     # -- request ----------------------------------------------------------------------
     def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param, "")
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
         try:
             size = int(raw)
         except ValueError:
-            return self.page_size
-        return min(size, self.max_page_size) if size > 0 else self.page_size
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: ["Use a whole number from 1."]})
+        return min(size, self.max_page_size)
 
     def get_ordering(self, request) -> tuple[str, bool]:
         value = self.default_ordering
