@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -71,10 +71,18 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class TokenSerializer(serializers.ModelSerializer):
+    """
+    One model for every answer: ``token`` holds the secret in the answer to the create and
+    is null everywhere else (only its hash is stored).
+    """
+
     url = serializers.HyperlinkedIdentityField(view_name="api:token-detail")
     status = serializers.ChoiceField(
         choices=[("active", "active"), ("expired", "expired"), ("revoked", "revoked")],
         read_only=True,
+    )
+    token = serializers.SerializerMethodField(
+        help_text="The secret, in the answer to the create only (null elsewhere). Keep it safe."
     )
 
     class Meta:
@@ -89,8 +97,13 @@ class TokenSerializer(serializers.ModelSerializer):
             "last_used_at",
             "expires_at",
             "revoked_at",
+            "token",
         ]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_token(self, token: ApiToken) -> str | None:
+        return getattr(token, "secret", None)
 
     def validate_expires_at(self, value):
         if value is not None and value <= timezone.now():
@@ -98,19 +111,8 @@ class TokenSerializer(serializers.ModelSerializer):
         return value
 
 
-class TokenCreatedSerializer(TokenSerializer):
-    token = serializers.CharField(
-        read_only=True, help_text="The secret: shown in this response only. Keep it safe."
-    )
-
-    class Meta(TokenSerializer.Meta):
-        fields = [*TokenSerializer.Meta.fields, "token"]
-
-
 @extend_schema_view(
     create=extend_schema(
-        request=TokenSerializer,
-        responses={201: TokenCreatedSerializer},
         description="Create a token; the `token` field of the answer is its secret, shown once.",
     ),
     destroy=extend_schema(
@@ -148,8 +150,8 @@ class TokenViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = ApiToken.issue(user=request.user, **serializer.validated_data)
-        token.token = secret
-        data = TokenCreatedSerializer(token, context=self.get_serializer_context()).data
+        token.secret = secret
+        data = self.get_serializer(token).data
         return created(data)
 
     def destroy(self, request, *args, **kwargs):
