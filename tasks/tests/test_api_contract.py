@@ -5,7 +5,9 @@ errors everywhere, and an OpenAPI document precise enough to generate from.
 
 import pytest
 from django.test import Client
+from rest_framework.request import Request
 
+from project.api.errors import KeyInUse, api_exception_handler
 from tasks.tests.factories import ActivityFactory, CommentFactory, ProjectFactory, TaskFactory
 
 TASKS = "/api/v1/tasks/"
@@ -339,3 +341,12 @@ def test_409_is_described_only_where_it_can_happen(schema):
     )
     assert "Idempotency-Key" in paths[TASKS]["post"]["responses"]["409"]["description"]
     assert "clashes" in paths["/api/v1/tags/{id}/"]["patch"]["responses"]["409"]["description"]
+
+
+def test_a_key_in_use_conflict_carries_retry_after(rf, erin):
+    """``KeyInUse`` is the 409 for an Idempotency-Key whose first request still runs."""
+    request = Request(rf.post(TASKS))
+    response = api_exception_handler(KeyInUse(wait=5), {"request": request})
+    assert response.status_code == 409
+    assert response["Retry-After"] == "5"
+    assert "Idempotency-Key" in response.data["detail"]
