@@ -170,7 +170,7 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     """
     if is_api_path(request):
         detail = "Not found."
-        if not request.path.endswith("/") and is_valid_path(f"{request.path}/"):
+        if not request.path_info.endswith("/") and is_valid_path(f"{request.path_info}/"):
             detail = f"Not found. API URLs end with a slash: {request.path}/"
         return JsonResponse(error_body(detail), status=404)
     return defaults.page_not_found(request, exception or Http404())
