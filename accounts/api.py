@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken, User, validate_time_zone
-from tasks.api.errors import ConflictError
+from project.api.errors import ConflictError
+from project.api.pagination import NewestFirstPagination
+from project.api.responses import created
 from tasks.api.idempotency import idempotent_create
-from tasks.api.pagination import NewestFirstPagination
 from tasks.api.throttling import ScopedRateThrottle
 
 
@@ -46,9 +47,10 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    get=extend_schema(description="Your own profile."),
+    get=extend_schema(summary="Get your profile", description="Your own profile."),
     patch=extend_schema(
-        description="Change your display name, email or time zone (the username is fixed)."
+        summary="Update your profile",
+        description="Change your display name, email or time zone (the username is fixed).",
     ),
 )
 class MeView(generics.RetrieveUpdateAPIView):
@@ -69,10 +71,18 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class TokenSerializer(serializers.ModelSerializer):
+    """
+    One model for every answer: ``token`` holds the secret in the answer to the create and
+    is null everywhere else (only its hash is stored).
+    """
+
     url = serializers.HyperlinkedIdentityField(view_name="api:token-detail")
     status = serializers.ChoiceField(
         choices=[("active", "active"), ("expired", "expired"), ("revoked", "revoked")],
         read_only=True,
+    )
+    token = serializers.SerializerMethodField(
+        help_text="The secret, in the answer to the create only (null elsewhere). Keep it safe."
     )
 
     class Meta:
@@ -87,8 +97,13 @@ class TokenSerializer(serializers.ModelSerializer):
             "last_used_at",
             "expires_at",
             "revoked_at",
+            "token",
         ]
         read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_token(self, token: ApiToken) -> str | None:
+        return getattr(token, "secret", None)
 
     def validate_expires_at(self, value):
         if value is not None and value <= timezone.now():
@@ -96,22 +111,14 @@ class TokenSerializer(serializers.ModelSerializer):
         return value
 
 
-class TokenCreatedSerializer(TokenSerializer):
-    token = serializers.CharField(
-        read_only=True, help_text="The secret: shown in this response only. Keep it safe."
-    )
-
-    class Meta(TokenSerializer.Meta):
-        fields = [*TokenSerializer.Meta.fields, "token"]
-
-
 @extend_schema_view(
     create=extend_schema(
-        request=TokenSerializer,
-        responses={201: TokenCreatedSerializer},
         description="Create a token; the `token` field of the answer is its secret, shown once.",
     ),
-    destroy=extend_schema(description="Revoke the token; it stays listed as revoked."),
+    destroy=extend_schema(
+        summary="Revoke an API token",
+        description="Revoke the token; it stays listed as revoked.",
+    ),
 )
 class TokenViewSet(
     mixins.ListModelMixin,
@@ -143,9 +150,9 @@ class TokenViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = ApiToken.issue(user=request.user, **serializer.validated_data)
-        token.token = secret
-        data = TokenCreatedSerializer(token, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        token.secret = secret
+        data = self.get_serializer(token).data
+        return created(data)
 
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()

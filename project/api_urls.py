@@ -2,11 +2,10 @@
 
 from django.urls import include, path
 from django.views.decorators.csp import csp_override
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenViewSet
-from tasks.api.docs import RedocView
+from project.api.docs import RedocView, SchemaView, SwaggerView
 from tasks.api.task_views import (
     CommentViewSet,
     TaskActivityViewSet,
@@ -43,10 +42,10 @@ REDOC_CSP = {**SWAGGER_CSP, "worker-src": ["'self'", "blob:"]}
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",
-        csp_override(SWAGGER_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        csp_override(SWAGGER_CSP)(SwaggerView.as_view(url_name="api:schema")),
         name="docs",
     ),
     path("redoc/", csp_override(REDOC_CSP)(RedocView.as_view(url_name="api:schema")), name="redoc"),

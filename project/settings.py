@@ -258,10 +258,13 @@ REST_FRAMEWORK = {
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "project.api.permissions.KnownQueryParameters",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.TaskdeskAutoSchema",
-    "EXCEPTION_HANDLER": "tasks.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "project.api.schema.TaskdeskAutoSchema",
+    "EXCEPTION_HANDLER": "project.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "tasks.api.throttling.AnonRateThrottle",
         "tasks.api.throttling.UserRateThrottle",
@@ -273,6 +276,9 @@ REST_FRAMEWORK = {
         "token_failure": env.str("THROTTLE_TOKEN_FAILURES", default="20/min"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # JSON bodies only: a form or multipart body is a 415 (and the schema says application/json).
+    "DEFAULT_PARSER_CLASSES": ["project.api.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "project.api.metadata.ScopedMetadata",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -296,6 +302,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "project.api.schema.postprocess",
+    ],
+    # Without a request (manage.py spectacular) the document names the development server;
+    # served over HTTP it names the site it was fetched from.
+    "SERVERS": [{"url": "http://127.0.0.1:8000", "description": "make run"}],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.Status",
         "PriorityEnum": "tasks.models.Priority",

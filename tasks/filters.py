@@ -9,12 +9,16 @@ foreign id is "not a valid choice" rather than a way to probe other projects.
 from __future__ import annotations
 
 import datetime
+import re
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.validators import RegexValidator
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from tasks.models import Priority, Project, Status, Tag, TaskQuerySet
 
@@ -90,6 +94,52 @@ class DueBucket:
     ]
 
 
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = {"true", "1"}, {"false", "0"}
+
+    def to_python(self, value):
+        text = str(value or "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+ASSIGNEE_VALUE = r"^(\d{1,18}|me|none)$"
+
+
+class AssigneeField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(
+                ASSIGNEE_VALUE,
+                flags=re.IGNORECASE,
+                message="Use a user id, me or none.",
+            )
+        )
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": ASSIGNEE_VALUE,
+        "description": "An id, `me` or `none`: a user's tasks, yours, or unassigned ones.",
+    }
+)
+class AssigneeFilter(django_filters.CharFilter):
+    field_class = AssigneeField
+
+
 def _visible_projects(request):
     user = getattr(request, "user", None)
     return Project.objects.visible_to(user) if user else Project.objects.none()
@@ -101,14 +151,20 @@ def _visible_tags(request):
 
 
 class TaskFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(queryset=_visible_projects)
+    project = django_filters.ModelChoiceFilter(
+        queryset=_visible_projects, help_text="A project id."
+    )
     # distinct=False: both are plain columns, so no row can repeat, and a DISTINCT over every
     # selected column would make PostgreSQL sort the whole match before applying LIMIT.
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
-    assignee = django_filters.CharFilter(
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, distinct=False, help_text="Any of these statuses (repeatable)."
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Priority.choices, distinct=False, help_text="Any of these priorities (repeatable)."
+    )
+    assignee = AssigneeFilter(
         method="filter_assignee",
-        help_text="A user id, `me` for yourself, or `none` for unassigned tasks.",
+        help_text="An id, `me` or `none`: a user's tasks, yours, or unassigned ones.",
     )
     tag = django_filters.ModelChoiceFilter(
         queryset=_visible_tags, field_name="tags", help_text="A tag id."
@@ -119,10 +175,16 @@ class TaskFilter(django_filters.FilterSet):
     due_after = django_filters.DateFilter(
         field_name="due_date", lookup_expr="gte", help_text="Due on or after this date."
     )
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", help_text="Open tasks whose due date has passed."
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
+        help_text="`true`: open tasks whose due date has passed; `false`: all others.",
     )
-    due = django_filters.ChoiceFilter(choices=DueBucket.CHOICES, method="filter_due", label="Due")
+    due = django_filters.ChoiceFilter(
+        choices=DueBucket.CHOICES,
+        method="filter_due",
+        label="Due",
+        help_text="A due-date bucket, counted from today in your time zone.",
+    )
     search = django_filters.CharFilter(
         method="filter_search", help_text="Words in the title or description."
     )
@@ -133,11 +195,9 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(assignee=self.request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset.none()
+        return queryset.filter(assignee_id=int(value))
 
-    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if value is None:
             return queryset
         overdue = Q(due_date__lt=self.today()) & ~Q(status=Status.DONE)

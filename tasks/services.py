@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from project.exceptions import Conflict, StaleVersion
 from tasks.models import (
     ROLE_RANK,
     Activity,
@@ -63,21 +64,6 @@ TASK_FIELDS = (
     "project",
     "position",
 )
-
-
-class Conflict(Exception):
-    """The change would break a uniqueness rule (a duplicate tag name, member, …)."""
-
-
-class StaleVersion(Exception):
-    """The task changed since the caller read it; ``current`` is the newer task."""
-
-    def __init__(self, current: Task):
-        super().__init__(
-            f"This task was changed by someone else (now version {current.version}); "
-            "reload it and apply your change again."
-        )
-        self.current = current
 
 
 # ---------------------------------------------------------------------------

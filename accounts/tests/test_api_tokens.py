@@ -40,7 +40,7 @@ def test_token_lifecycle(erin_client, erin):
     # list: no secret, only the prefix; last use recorded
     rows = erin_client.get(TOKENS).json()["results"]
     row = next(r for r in rows if r["id"] == data["id"])
-    assert "token" not in row
+    assert row["token"] is None
     assert row["last_used_at"] is not None
     assert set(row) == {
         "id",
@@ -52,6 +52,7 @@ def test_token_lifecycle(erin_client, erin):
         "last_used_at",
         "expires_at",
         "revoked_at",
+        "token",
     }
     # revoke: 204, the row stays, the token stops working
     assert new_client.delete(f"{TOKENS}{data['id']}/").status_code == 204

@@ -21,6 +21,8 @@ from accounts.models import User
 from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+#: The longest description the API accepts (the column itself is unbounded).
+DESCRIPTION_MAX_LENGTH = 20_000
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -63,6 +65,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Your role in this project.",
     )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False
+    )
 
     class Meta:
         model = Project
@@ -90,6 +95,8 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Membership
         fields = ["url", "user", "username", "display_name", "role", "created_at"]
         read_only_fields = ["user", "created_at"]
+        # A PATCH here has one thing to change; without it there is nothing to do but say so.
+        extra_kwargs = {"role": {"required": True}}
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, membership: Membership) -> str:
@@ -100,11 +107,15 @@ class MemberSerializer(serializers.ModelSerializer):
 
 
 class MemberCreateSerializer(serializers.Serializer):
-    """Name the person by exactly one of ``user`` (id), ``username`` or ``email``."""
+    """
+    Name the person by exactly one of ``user`` (id), ``username`` or ``email``. The schema
+    shows the body as a ``oneOf`` of ``MemberByUser``, ``MemberByUsername`` and
+    ``MemberByEmail``; this serializer reads all three shapes.
+    """
 
     user = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     username = serializers.CharField(required=False, max_length=150)
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(required=False, max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
 
     def validate(self, attrs: dict) -> dict:
@@ -124,27 +135,41 @@ class MemberCreateSerializer(serializers.Serializer):
         return {"person": person, "role": attrs["role"]}
 
 
-class MemberRoleSerializer(MemberSerializer):
-    class Meta(MemberSerializer.Meta):
-        extra_kwargs = {"role": {"required": True}}
+ROLE_HELP = "The role to give; viewer when omitted."
+
+
+class MemberByUserSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1, help_text="The person's user id.")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER, help_text=ROLE_HELP)
+
+
+class MemberByUsernameSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER, help_text=ROLE_HELP)
+
+
+class MemberByEmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER, help_text=ROLE_HELP)
 
 
 class TagSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:tag-detail")
+    project = ScopedPrimaryKeyRelatedField(
+        scope=visible_projects,
+        model=Project,
+        help_text="Chosen when the tag is created; naming another project later is a 400.",
+    )
 
     class Meta:
         model = Tag
         fields = ["id", "url", "project", "name", "colour"]
-        read_only_fields = ["id", "project"]
-
-
-class TagCreateSerializer(TagSerializer):
-    """A tag's project is chosen once, at creation; afterwards it is read-only."""
-
-    project = ScopedPrimaryKeyRelatedField(scope=visible_projects, model=Project)
-
-    class Meta(TagSerializer.Meta):
         read_only_fields = ["id"]
+
+    def validate_project(self, project: Project) -> Project:
+        if self.instance is not None and project.pk != self.instance.project_id:
+            raise serializers.ValidationError("A tag stays in the project it was created in.")
+        return project
 
 
 # ---------------------------------------------------------------------------
@@ -196,6 +221,9 @@ class TaskSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Tag ids from the task's project, in ascending order.",
     )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False
+    )
     position = serializers.IntegerField(
         min_value=INT32_MIN,
         max_value=INT32_MAX,
@@ -241,6 +269,7 @@ class CommentSerializer(serializers.ModelSerializer):
 class ActivitySerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
     changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
         read_only=True,
         help_text='What changed, as {"field": [old, new]} with display values.',
     )
@@ -261,13 +290,3 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     def get_actor_name(self, activity: Activity) -> str | None:
         return activity.actor.name if activity.actor else None
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error body of the API."""
-
-    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Field errors, {"field": ["message", ...]}; empty when none apply.',
-    )

@@ -25,9 +25,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from project.api.pagination import NewestFirstPagination, OldestFirstPagination
+from project.api.responses import created
 from tasks import services
 from tasks.api.idempotency import idempotent_create
-from tasks.api.pagination import NewestFirstPagination, OldestFirstPagination, TaskPagination
+from tasks.api.pagination import TaskPagination
 from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
 from tasks.filters import TaskFilter
 from tasks.models import Activity, Comment, Role, Tag, Task, require_role
@@ -158,7 +160,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         data = self.get_serializer(task).data
         headers = {"ETag": task.etag}
         if code == status.HTTP_201_CREATED:
-            headers["Location"] = data["url"]
+            headers["Location"] = str(data["url"])  # a plain str, see project.api.responses
         return Response(data, status=code, headers=headers)
 
     def _expected_version(self, task: Task) -> int | None:
@@ -226,6 +228,10 @@ class TaskScopedMixin:
         return self._task
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List a task's comments"),
+    create=extend_schema(summary="Comment on a task"),
+)
 class TaskCommentViewSet(
     TaskScopedMixin,
     mixins.ListModelMixin,
@@ -256,7 +262,7 @@ class TaskCommentViewSet(
             task=task, by=request.user, body=serializer.validated_data["body"]
         )
         data = self.get_serializer(comment).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return created(data)
 
 
 class CommentViewSet(
@@ -300,6 +306,7 @@ class CommentViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(list=extend_schema(summary="List a task's activity"))
 class TaskActivityViewSet(TaskScopedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """What happened to a task, newest first."""
 

@@ -8,27 +8,25 @@ from __future__ import annotations
 
 import django_filters
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from project.api.pagination import NamePagination
+from project.api.responses import created
 from tasks import services
 from tasks.api.idempotency import idempotent_create
-from tasks.api.pagination import MemberPagination, NamePagination
+from tasks.api.pagination import MemberPagination
 from tasks.api.serializers import (
+    MemberByEmailSerializer,
+    MemberByUsernameSerializer,
+    MemberByUserSerializer,
     MemberCreateSerializer,
-    MemberRoleSerializer,
     MemberSerializer,
     ProjectSerializer,
-    TagCreateSerializer,
     TagSerializer,
 )
 from tasks.models import Membership, Project, Role, Tag, require_role
-
-
-def created(data: dict) -> Response:
-    """201 with the new object's address in ``Location``."""
-    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
 
 
 class ProjectViewSet(viewsets.ModelViewSet):
@@ -74,10 +72,25 @@ class ProjectViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer}),
-    partial_update=extend_schema(request=MemberRoleSerializer),
+    create=extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="MemberCreate",
+            serializers=[
+                MemberByUserSerializer,
+                MemberByUsernameSerializer,
+                MemberByEmailSerializer,
+            ],
+            resource_type_field_name=None,
+        ),
+        responses={201: MemberSerializer},
+        summary="Add a member",
+    ),
+    list=extend_schema(summary="List the members of a project"),
+    retrieve=extend_schema(summary="Get a member"),
+    partial_update=extend_schema(request=MemberSerializer, summary="Change a member's role"),
     destroy=extend_schema(
-        description="Remove a member (owners), or leave the project (any member, yourself)."
+        summary="Remove a member, or leave",
+        description="Remove a member (owners), or leave the project (any member, yourself).",
     ),
 )
 class MemberViewSet(
@@ -98,7 +111,8 @@ class MemberViewSet(
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    may_conflict = True
+    may_conflict = ("POST",)  # adding someone who is already a member
+    partial_patch = False  # see update()
 
     def get_project(self) -> Project:
         if not hasattr(self, "_project"):
@@ -118,8 +132,6 @@ class MemberViewSet(
     def get_serializer_class(self):
         if self.action == "create":
             return MemberCreateSerializer
-        if self.action == "partial_update":
-            return MemberRoleSerializer
         return MemberSerializer
 
     @idempotent_create
@@ -188,13 +200,10 @@ class TagViewSet(
     filterset_class = TagFilter
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    may_conflict = True
+    may_conflict = ("POST", "PATCH")  # a name the project already has
 
     def get_queryset(self):
         return Tag.objects.visible_to(self.request.user)
-
-    def get_serializer_class(self):
-        return TagCreateSerializer if self.action == "create" else TagSerializer
 
     @idempotent_create
     def create(self, request, *args, **kwargs):
@@ -215,7 +224,9 @@ class TagViewSet(
         require_role(tag.project, request.user, Role.EDITOR)
         serializer = self.get_serializer(tag, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        tag = services.tag_update(tag=tag, by=request.user, **serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        fields.pop("project", None)  # unchanged: the serializer refuses another one
+        tag = services.tag_update(tag=tag, by=request.user, **fields)
         return Response(self.get_serializer(tag).data)
 
     def destroy(self, request, *args, **kwargs):

@@ -214,11 +214,21 @@ def test_unknown_api_urls_are_json_404_even_in_debug(client, settings, path):
     assert response.json() == {"detail": "Not found.", "errors": {}}
 
 
-def test_a_missing_trailing_slash_still_redirects(api_client, alice):
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_a_missing_trailing_slash_is_a_json_404_naming_the_url(
+    api_client, alice, task, settings, method, debug
+):
+    """Never a redirect: a redirected POST arrives as a GET and its body is lost."""
+    settings.DEBUG = debug
     api_client.force_authenticate(alice)
-    response = api_client.get("/api/v1/tasks")
-    assert response.status_code == 301
-    assert response["Location"] == "/api/v1/tasks/"
+    url = "/api/v1/tasks" if method == "post" else f"/api/v1/tasks/{task.pk}"
+    response = getattr(api_client, method)(url, {"title": "x"}, format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"] == f"Not found. API URLs end with a slash: {url}/"
+    task.refresh_from_db()
+    assert task.title != "x"
 
 
 def test_unknown_api_urls_answer_json_to_writes_from_a_browser_session(alice):

@@ -185,9 +185,17 @@ def test_a_tag_cannot_be_moved_to_another_project(erin_client, project, tag, eri
     beta = ProjectFactory(name="Beta")
     MembershipFactory(project=beta, user=erin, role=Role.OWNER)
     response = erin_client.patch(f"{TAGS}{tag.pk}/", {"project": beta.pk, "name": "renamed"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "project" in response.json()["errors"]
     tag.refresh_from_db()
-    assert (tag.project_id, tag.name) == (project.pk, "renamed")
+    assert (tag.project_id, tag.name) == (project.pk, "bug")
+
+
+def test_a_tag_patch_may_repeat_its_own_project(erin_client, project, tag):
+    """One Tag model in the schema: a client may send the whole object back."""
+    response = erin_client.patch(f"{TAGS}{tag.pk}/", {"project": project.pk, "name": "renamed"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "renamed"
 
 
 def test_tag_of_an_unseen_project_in_query_is_400(erin_client, oscar):

@@ -165,7 +165,10 @@ def test_page_size_defaults_to_50_and_is_capped_at_200(client, project):
     assert len(client.get(TASKS).json()["results"]) == 50
     assert len(client.get(f"{TASKS}?page_size=500").json()["results"]) == 200
     assert len(client.get(f"{TASKS}?page_size=7").json()["results"]) == 7
-    assert len(client.get(f"{TASKS}?page_size=nonsense").json()["results"]) == 50
+    for nonsense in ("nonsense", "0", "-3"):
+        response = client.get(f"{TASKS}?page_size={nonsense}")
+        assert response.status_code == 400
+        assert "page_size" in response.json()["errors"]
 
 
 def _random_tasks(project, count, rng):
