@@ -15,10 +15,10 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken, User, validate_time_zone
+from project.api.idempotency import idempotent_create
+from project.api.throttling import ScopedRateThrottle
 from tasks.api.errors import ConflictError
-from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import NewestFirstPagination
-from tasks.api.throttling import ScopedRateThrottle
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.models import ApiToken
-from tasks.api.throttling import FailedTokenThrottle
+from project.api.throttling import FailedTokenThrottle
 
 
 class BearerTokenAuthentication(BaseAuthentication):

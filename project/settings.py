@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "tasks",
+    "project.api",
 ]
 
 MIDDLEWARE = [
@@ -263,8 +264,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.TaskdeskAutoSchema",
     "EXCEPTION_HANDLER": "tasks.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.api.throttling.AnonRateThrottle",
-        "tasks.api.throttling.UserRateThrottle",
+        "project.api.throttling.AnonRateThrottle",
+        "project.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),

@@ -25,8 +25,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from project.api.idempotency import idempotent_create
 from tasks import services
-from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import NewestFirstPagination, OldestFirstPagination, TaskPagination
 from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
 from tasks.filters import TaskFilter

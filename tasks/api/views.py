@@ -12,8 +12,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from project.api.idempotency import idempotent_create
 from tasks import services
-from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import MemberPagination, NamePagination
 from tasks.api.serializers import (
     MemberCreateSerializer,
