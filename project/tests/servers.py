@@ -17,12 +17,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import psycopg2
 from django.conf import settings
@@ -69,14 +70,19 @@ def call(
     path: str,
     *,
     body: dict | None = None,
+    form: dict | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60.0,
 ) -> Answer:
-    """One HTTP request on a fresh connection, timed."""
-    data = json.dumps(body).encode() if body is not None else None
+    """One HTTP request on a fresh connection, timed; ``body`` goes as JSON, ``form`` encoded."""
     sent = {"Host": "127.0.0.1", **(headers or {})}
-    if data is not None:
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
         sent["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urlencode(form).encode()
+        sent["Content-Type"] = "application/x-www-form-urlencoded"
     started = time.monotonic()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -93,7 +99,21 @@ def call(
     )
 
 
-def server_environment(database_url: str, **overrides: str) -> dict[str, str]:
+def collect_static(static_root: Path) -> None:
+    """Production serves hashed files from a manifest: build it once for every server."""
+    env = server_environment("sqlite://", static_root)
+    result = subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def server_environment(database_url: str, static_root: Path, **overrides: str) -> dict[str, str]:
     """Production settings on loopback over plain HTTP; nothing from the shell's .env leaks in."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
@@ -113,6 +133,7 @@ def server_environment(database_url: str, **overrides: str) -> dict[str, str]:
         CACHE_URL="locmemcache://",
         REDIS_URL="",
         LOG_LEVEL="WARNING",
+        STATIC_ROOT=str(static_root),
     )
     env.update(overrides)
     return env
@@ -274,3 +295,76 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class TcpProxy:
+    """
+    A TCP forwarder in front of a real server. ``stop()`` drops every connection and refuses
+    new ones, as a crashed or restarting database server does; ``start()`` brings it back on
+    the same port.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> TcpProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+            listener, self._listener = self._listener, None
+        for sock in [listener, *sockets]:
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                if self._listener is not listener:
+                    client.close()
+                    upstream.close()
+                    return
+                self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

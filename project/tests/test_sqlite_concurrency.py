@@ -10,9 +10,9 @@ from project.tests.servers import Gunicorn, call, seed, server_database, server_
 WRITES = 40
 
 
-def test_concurrent_writes_all_succeed_on_a_file_database(tmp_path):
+def test_concurrent_writes_all_succeed_on_a_file_database(tmp_path, static_root):
     with server_database(tmp_path, "sqlite") as database_url:
-        env = server_environment(database_url)
+        env = server_environment(database_url, static_root)
         data = seed(env)
         auth = {"Authorization": f"Bearer {data['token']}"}
         with Gunicorn(env, tmp_path / "gunicorn.log", workers=2, threads=4) as server:

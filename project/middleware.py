@@ -1,0 +1,61 @@
+"""
+While the database is away, every page and endpoint answers 503 with ``Retry-After`` instead
+of a 500: the outage is ours, brief, and a retry will work; a 500 says the request is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+
+from project.views import database_reachable, service_unavailable
+
+logger = logging.getLogger(__name__)
+
+# Errors that a retry cures even while the server is up: SQLite's write lock still taken when
+# the busy timeout ran out, and PostgreSQL's serialization failures, deadlocks, lock timeouts,
+# shutdowns and a full connection table (SQLSTATE classes 40, 55P03, 57P, 53).
+TRANSIENT_MESSAGES = ("database is locked", "database table is locked")
+TRANSIENT_SQLSTATES = ("40", "55P03", "57P", "53")
+
+
+def is_transient(exception: BaseException) -> bool:
+    cause = exception.__cause__
+    if any(message in str(exception) for message in TRANSIENT_MESSAGES):
+        return True
+    code = getattr(cause, "pgcode", None) or ""
+    return bool(code) and code.startswith(TRANSIENT_SQLSTATES)
+
+
+class DatabaseUnavailableMiddleware:
+    """
+    Sits outside the session and authentication middleware, which are the first to query. An
+    error a view raises is judged here directly; one raised by an inner middleware has already
+    become a 500 by the time it gets here, so a 500 is checked against a probe of the database.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 500 and not database_reachable():
+            logger.warning("Database unreachable: %s %s answered 503", request.method, request.path)
+            return service_unavailable(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None  # a bug, not an outage: Django logs it and answers 500
+        if is_transient(exception) or not database_reachable():
+            logger.warning(
+                "Database unavailable (%s): %s %s answered 503",
+                exception,
+                request.method,
+                request.path,
+            )
+            return service_unavailable(request)
+        return None
