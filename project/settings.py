@@ -144,6 +144,14 @@ elif env.str("REDIS_URL", default=""):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis only speeds things up: a stopped or frozen one costs at most a short timeout
+    # now and then, never a failed request (project/cache.py).
+    _redis_timeout = env.float("REDIS_TIMEOUT", default=0.5)
+    CACHES["default"]["BACKEND"] = "project.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", _redis_timeout)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", _redis_timeout)
 
 # ---------------------------------------------------------------------------
 # Authentication
