@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from project.views import database_reachable, service_unavailable
@@ -17,13 +17,15 @@ logger = logging.getLogger(__name__)
 
 # Errors that a retry cures even while the server is up: SQLite's write lock still taken when
 # the busy timeout ran out, and PostgreSQL's serialization failures, deadlocks, lock timeouts,
-# shutdowns and a full connection table (SQLSTATE classes 40, 55P03, 57P, 53).
+# shutdowns, a full connection table and a server that only reads (a standby during a
+# failover): SQLSTATE classes 40 and 53, 55P03, 57P* and 25006.
 TRANSIENT_MESSAGES = ("database is locked", "database table is locked")
-TRANSIENT_SQLSTATES = ("40", "55P03", "57P", "53")
+TRANSIENT_SQLSTATES = ("40", "53", "55P03", "57P", "25006")
 
 
 def is_transient(exception: BaseException) -> bool:
-    cause = exception.__cause__
+    """Whether a retry in a few seconds would most likely succeed."""
+    cause = exception.__cause__  # the driver's own error, which carries the SQLSTATE
     if any(message in str(exception) for message in TRANSIENT_MESSAGES):
         return True
     code = getattr(cause, "pgcode", None) or ""
@@ -48,14 +50,19 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None  # a bug, not an outage: Django logs it and answers 500
-        if is_transient(exception) or not database_reachable():
-            logger.warning(
-                "Database unavailable (%s): %s %s answered 503",
-                exception,
-                request.method,
-                request.path,
+        # An outage is an error that a retry cures, or a connection error while the database
+        # cannot be reached. Anything else (an IntegrityError, a ProgrammingError) is a bug:
+        # Django logs it and answers 500.
+        outage = isinstance(exception, DatabaseError) and (
+            is_transient(exception)
+            or (
+                isinstance(exception, OperationalError | InterfaceError)
+                and not database_reachable()
             )
-            return service_unavailable(request)
-        return None
+        )
+        if not outage:
+            return None
+        logger.warning(
+            "Database unavailable (%s): %s %s answered 503", exception, request.method, request.path
+        )
+        return service_unavailable(request)

@@ -5,9 +5,11 @@ Real servers throughout: gunicorn, and a PostgreSQL port that refuses connection
 in front of the real PostgreSQL that the test cuts and restores.
 """
 
+import contextlib
 import time
 from urllib.parse import urlparse
 
+import psycopg2
 import pytest
 
 from project.tests.servers import (
@@ -105,3 +107,32 @@ def test_database_restart_is_a_503_then_recovers(tmp_path, static_root):
     assert_page_503(during[2])
     assert during[3].status == 503
     assert after.status == 200, after.body[:300]
+
+
+@pytest.mark.skipif(suite_backend() != "postgres", reason="a read-only PostgreSQL database")
+def test_read_only_database_serves_reads_and_answers_503_to_writes(tmp_path, static_root):
+    """As during a failover, while the server left is a standby that only reads."""
+    with server_database(tmp_path, "postgres") as database_url:
+        env = server_environment(database_url, static_root)
+        data = seed(env)
+        auth = {"Authorization": f"Bearer {data['token']}"}
+        name = urlparse(database_url).path.lstrip("/")
+        admin = urlparse(database_url)._replace(path="/postgres").geturl()
+        with contextlib.closing(psycopg2.connect(admin)) as connection:
+            connection.autocommit = True
+            connection.cursor().execute(
+                f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'
+            )
+        with Gunicorn(env, tmp_path / "gunicorn.log", workers=1) as server:
+            # The token's first use would record last_used_at: bookkeeping that may fail.
+            read = call(server.port, "GET", "/api/v1/tasks/", headers=auth)
+            write = call(
+                server.port,
+                "POST",
+                "/api/v1/tasks/",
+                body={"project": data["project"], "title": "Not now"},
+                headers=auth,
+            )
+
+    assert read.status == 200, read.body[:300]
+    assert_api_503(write)
