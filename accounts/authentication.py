@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -39,11 +39,13 @@ class BearerTokenAuthentication(BaseAuthentication):
             # caller learns nothing about which tokens exist. The secret is never logged.
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
         try:
+            token.mark_used()
+        except DatabaseError as error:
             # Bookkeeping only: a database that cannot take the write right now (read-only
             # during a failover, a lock held too long) must not fail a request it can serve.
-            with transaction.atomic():
-                token.mark_used()
-        except DatabaseError as error:
+            # Inside a transaction the failed statement has spoilt it, so the error goes on.
+            if connection.in_atomic_block:
+                raise
             logger.warning("Could not record the use of token %s: %s", token.prefix, error)
         return token.user, token
 
