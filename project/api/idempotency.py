@@ -8,7 +8,8 @@ the cache, which is per process by default and may be down. The claim, the creat
 stored answer are one transaction, so the unique constraint serialises retries that arrive
 together: the second waits for the first to commit and then replays its answer. If the first
 fails, its claim is rolled back with it and the retry runs as new. Only successful answers are
-kept: a failed create may be retried as it is.
+kept: a failed create may be retried as it is. They include a new API token's secret, kept
+as it was answered for a day: the database holds it beside the token's hash until then.
 """
 
 from __future__ import annotations
