@@ -16,10 +16,10 @@ from rest_framework.reverse import reverse
 
 from accounts.models import ApiToken, User, validate_time_zone
 from project.api.errors import ConflictError
+from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination
 from project.api.responses import created
-from tasks.api.idempotency import idempotent_create
-from tasks.api.throttling import ScopedRateThrottle
+from project.api.throttling import ScopedRateThrottle
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -1,11 +1,16 @@
 """DRF authentication by personal API token: ``Authorization: Bearer <token>``."""
 
+import logging
+
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.models import ApiToken
-from tasks.api.throttling import FailedTokenThrottle
+from project.api.throttling import FailedTokenThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -33,7 +38,15 @@ class BearerTokenAuthentication(BaseAuthentication):
             # Deliberately one message for unknown, expired, revoked and inactive: the
             # caller learns nothing about which tokens exist. The secret is never logged.
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked token."))
-        token.mark_used()
+        try:
+            token.mark_used()
+        except DatabaseError as error:
+            # Bookkeeping only: a database that cannot take the write right now (read-only
+            # during a failover, a lock held too long) must not fail a request it can serve.
+            # Inside a transaction the failed statement has spoilt it, so the error goes on.
+            if connection.in_atomic_block:
+                raise
+            logger.warning("Could not record the use of token %s: %s", token.prefix, error)
         return token.user, token
 
     def authenticate_header(self, request):

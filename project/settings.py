@@ -65,11 +65,14 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "tasks",
+    "project.api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that queries: a database outage is a 503, not a 500.
+    "project.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +114,21 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads or workers writing at once must take turns, not fail: every transaction
+    # takes the write lock when it begins (a read that later wants to write cannot wait for
+    # it and fails at once with "database is locked"), a writer waits up to SQLITE_TIMEOUT
+    # seconds for its turn, and WAL lets readers go on while someone writes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL")
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # An unreachable server fails fast (the request answers 503) instead of hanging a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 
 # CACHE_URL wins; REDIS_URL is a shorthand for the usual production choice. The default,
@@ -126,6 +144,14 @@ elif env.str("REDIS_URL", default=""):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Redis only speeds things up: a stopped or frozen one costs at most a short timeout
+    # now and then, never a failed request (project/cache.py).
+    _redis_timeout = env.float("REDIS_TIMEOUT", default=0.5)
+    CACHES["default"]["BACKEND"] = "project.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", _redis_timeout)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", _redis_timeout)
 
 # ---------------------------------------------------------------------------
 # Authentication
@@ -176,7 +202,7 @@ USE_TZ = True
 # Static files (whitenoise: compressed, hashed, served by the app itself)
 # ---------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -266,8 +292,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "project.api.schema.TaskdeskAutoSchema",
     "EXCEPTION_HANDLER": "project.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.api.throttling.AnonRateThrottle",
-        "tasks.api.throttling.UserRateThrottle",
+        "project.api.throttling.AnonRateThrottle",
+        "project.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/min"),

@@ -90,9 +90,15 @@ def test_starts_with_good_production_settings(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_deploy_check_is_clean_with_production_settings(tmp_path):
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}, {"CACHE_URL": "redis://127.0.0.1:6379/1"}],
+    ids=["local-cache", "redis-url", "cache-url"],
+)
+def test_deploy_check_is_clean_with_production_settings(tmp_path, extra):
     result = run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **production_env(tmp_path)
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        **production_env(tmp_path, **extra),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

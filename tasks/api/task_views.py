@@ -25,10 +25,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination, OldestFirstPagination
 from project.api.responses import created
 from tasks import services
-from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import TaskPagination
 from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
 from tasks.filters import TaskFilter

@@ -12,10 +12,10 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, ext
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from project.api.idempotency import idempotent_create
 from project.api.pagination import NamePagination
 from project.api.responses import created
 from tasks import services
-from tasks.api.idempotency import idempotent_create
 from tasks.api.pagination import MemberPagination
 from tasks.api.serializers import (
     MemberByEmailSerializer,
