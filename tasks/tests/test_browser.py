@@ -432,44 +432,6 @@ def test_comment_delete_asks_first_without_javascript(live_server, contexts, sho
     assert not task.comments.exists()
 
 
-def test_two_people_saving_the_same_task_see_the_conflict(live_server, contexts, showcase):
-    """The edit form carries the version: the later save is refused and keeps what was typed."""
-    task = showcase.open_task
-    edit_url = f"{live_server.url}/tasks/{task.pk}/edit/"
-    pages = {}
-    for user in (showcase.owner, task.project.members.get(username="jonas")):
-        context = contexts()
-        sign_in(context, live_server.url, user)
-        page = context.new_page()
-        console = ConsoleWatcher(page)
-        visit(page, console, edit_url)
-        pages[user.username] = (page, console)
-
-    maya, maya_console = pages["maya"]
-    maya.get_by_label("Title").fill("Draft the Q3 launch post")
-    maya.get_by_role("button", name="Save changes").click()
-    expect(maya.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
-    maya_console.check("first save")
-
-    jonas, jonas_console = pages["jonas"]
-    jonas.get_by_label("Description").fill("Mention the new pricing.")
-    jonas.get_by_role("button", name="Save changes").click()
-    expect(jonas.get_by_role("alert")).to_contain_text("Someone else saved this task")
-    expect(jonas.get_by_label("Description")).to_have_value("Mention the new pricing.")
-    saved_meanwhile = jonas.get_by_role("complementary", name="Saved meanwhile")
-    expect(saved_meanwhile).to_contain_text("Draft the Q3 launch post")
-    jonas_console.check("stale save")
-    task.refresh_from_db()
-    assert (task.title, task.description) == ("Draft the Q3 launch post", "")
-
-    # Saving again, knowingly, replaces the newer values with Jonas's.
-    jonas.get_by_role("button", name="Save changes").click()
-    expect(jonas.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch announcement")
-    task.refresh_from_db()
-    assert task.description == "Mention the new pricing."
-    jonas_console.check("second save")
-
-
 def test_refused_complete_says_why_and_changes_nothing(live_server, page, console, erin, task):
     """
     Erin's role is lowered to viewer while her list is open: her click on a task's checkbox is

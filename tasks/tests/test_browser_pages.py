@@ -1,0 +1,107 @@
+"""
+The task pages in a real Chromium: what a person clicks and sees when two people edit the same
+task, when the session ends mid-work, and the counts, filters and shortcuts of the task list.
+
+Run: ``.venv/bin/pytest tasks/tests/test_browser_pages.py -m browser -v``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tasks.models import Priority
+from tasks.tests import browser_support
+from tasks.tests.browser_support import ConsoleWatcher, build_showcase, screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+browser = browser_support.browser
+contexts = browser_support.contexts
+
+
+@pytest.fixture
+def showcase(db):
+    return build_showcase()
+
+
+def open_page(contexts, live_server, user, path: str, **options) -> tuple[Page, ConsoleWatcher]:
+    context = contexts(**options)
+    sign_in(context, live_server.url, user)
+    page = context.new_page()
+    console = ConsoleWatcher(page)
+    response = page.goto(f"{live_server.url}{path}")
+    assert response is not None and response.ok, f"{path} answered {response and response.status}"
+    console.check(path)
+    return page, console
+
+
+def test_a_later_save_keeps_a_teammates_change_to_another_field(live_server, contexts, showcase):
+    task = showcase.open_task
+    jonas = task.project.members.get(username="jonas")
+    edit = f"/tasks/{task.pk}/edit/"
+    maya_page, maya_console = open_page(contexts, live_server, showcase.owner, edit)
+    jonas_page, jonas_console = open_page(contexts, live_server, jonas, edit)
+
+    maya_page.get_by_label("Title").fill("Draft the Q3 launch post")
+    maya_page.get_by_label("Priority").select_option(label="Urgent")
+    maya_page.get_by_role("button", name="Save changes").click()
+    expect(maya_page.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
+    maya_console.check("first save")
+
+    # Jonas's form still shows the old title and priority; he only touches the description.
+    jonas_page.get_by_label("Description").fill("Mention the new pricing.")
+    jonas_page.get_by_role("button", name="Save changes").click()
+    expect(jonas_page.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
+    expect(
+        jonas_page.get_by_text("their changes to the fields you left alone are kept")
+    ).to_be_visible()
+    jonas_console.check("merged save")
+    task.refresh_from_db()
+    assert (task.title, task.priority, task.description) == (
+        "Draft the Q3 launch post",
+        Priority.URGENT,
+        "Mention the new pricing.",
+    )
+
+
+def test_a_field_both_changed_is_shown_side_by_side_to_choose(live_server, contexts, showcase):
+    task = showcase.open_task
+    jonas = task.project.members.get(username="jonas")
+    edit = f"/tasks/{task.pk}/edit/"
+    maya_page, maya_console = open_page(contexts, live_server, showcase.owner, edit)
+    jonas_page, jonas_console = open_page(contexts, live_server, jonas, edit)
+
+    maya_page.get_by_label("Title").fill("Draft the Q3 launch post")
+    maya_page.get_by_role("button", name="Save changes").click()
+    expect(maya_page.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
+
+    jonas_page.get_by_label("Title").fill("Announce Q3 on the blog")
+    jonas_page.get_by_label("Description").fill("Mention the new pricing.")
+    jonas_page.get_by_role("button", name="Save changes").click()
+    expect(jonas_page.get_by_role("alert")).to_contain_text("you both changed title")
+    choice = jonas_page.get_by_role("group", name=re.compile("^Title: changed by both"))
+    theirs = choice.get_by_role("radio", name=re.compile("^Theirs"))
+    mine = choice.get_by_role("radio", name=re.compile("^Yours"))
+    expect(choice).to_contain_text("Draft the Q3 launch post")
+    expect(choice).to_contain_text("Announce Q3 on the blog")
+    # Nothing typed is lost while he decides.
+    expect(jonas_page.get_by_label("Title")).to_have_value("Announce Q3 on the blog")
+    expect(jonas_page.get_by_label("Description")).to_have_value("Mention the new pricing.")
+    screenshot(jonas_page, "desktop-light-edit-conflict")
+    jonas_console.check("conflict screen")
+    task.refresh_from_db()
+    assert (task.title, task.description) == ("Draft the Q3 launch post", "")
+
+    theirs.check()
+    expect(mine).not_to_be_checked()
+    jonas_page.get_by_role("button", name="Save changes").click()
+    expect(jonas_page.get_by_role("heading", level=1)).to_have_text("Draft the Q3 launch post")
+    jonas_console.check("conflict resolved")
+    task.refresh_from_db()
+    assert (task.title, task.description) == (
+        "Draft the Q3 launch post",
+        "Mention the new pricing.",
+    )
