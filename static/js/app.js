@@ -20,6 +20,8 @@
  *   data-autosubmit            on a field: submits its form when the value changes; pair it
  *                              with a submit button marked data-autosubmit-hide, which this file
  *                              hides (without JS the button is the way to submit)
+ *   data-filter-menu           on a <details> of checkboxes in a form: closing it after a change
+ *                              submits the form
  *
  * Shortcuts never fire while the user types in a field or holds Ctrl, Alt or Meta.
  */
@@ -238,6 +240,34 @@
     if (field.form.requestSubmit) field.form.requestSubmit();
     else field.form.submit();
   });
+
+  /* A multiple-choice filter (a <details data-filter-menu> of checkboxes) applies its change
+     when the menu closes, so several boxes can be ticked in one go. */
+  function checkedState(menu) {
+    return Array.prototype.map
+      .call(menu.querySelectorAll("input[type=checkbox]"), function (box) {
+        return box.checked ? "1" : "0";
+      })
+      .join("");
+  }
+
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var menu = event.target;
+      if (!menu.matches || !menu.matches("[data-filter-menu]")) return;
+      if (menu.open) {
+        menu.setAttribute("data-filter-state", checkedState(menu));
+        return;
+      }
+      var form = menu.closest("form");
+      if (form && menu.getAttribute("data-filter-state") !== checkedState(menu)) {
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      }
+    },
+    true
+  );
 
   /* Start-up and htmx --------------------------------------------------------------------- */
 

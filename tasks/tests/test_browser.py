@@ -109,6 +109,16 @@ def filter_control(page: Page, name: str, role: str = "combobox"):
     return page.get_by_role("search", name="Filter tasks").get_by_role(role, name=name, exact=True)
 
 
+def choose_filter(page: Page, name: str, *options: str) -> None:
+    """Tick ``options`` in one of the filter bar's multiple-choice menus and apply them."""
+    bar = page.get_by_role("search", name="Filter tasks")
+    bar.locator("summary", has_text=f"{name}:").click()
+    group = bar.get_by_role("group", name=name, exact=True)
+    for option in options:
+        group.get_by_role("checkbox", name=option, exact=True).check()
+    group.get_by_role("button", name="Apply").click()
+
+
 def board_cards(page: Page, column: str):
     """The cards of one board column (an ordered list named after its heading)."""
     return page.get_by_role("list", name=column, exact=True).get_by_role("listitem")
@@ -183,7 +193,7 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
 
     # Filter the list by status: only the two moved tasks.
     visit(page, console, list_url)
-    filter_control(page, "Status").select_option(label="In progress")
+    choose_filter(page, "Status", "In progress")
     expect(page).to_have_url(re.compile(r"[?&]status=in_progress"))
     expect(task_rows(page)).to_have_count(2)
     console.check("status filter")
@@ -208,10 +218,14 @@ def test_newcomer_signs_up_plans_and_finishes_work(live_server, page, console):
     plumber = Task.objects.get(title="Call the plumber")
     assert (plumber.status, plumber.priority, plumber.comments.count()) == ("done", "high", 1)
 
-    # Back on the list, the priority filter finds it (done tasks stay listed, ticked).
+    # Back on the list, done tasks are hidden until asked for; then the priority filter finds
+    # it, listed ticked.
     visit(page, console, list_url)
-    filter_control(page, "Priority").select_option(label="High")
+    choose_filter(page, "Priority", "High")
     expect(page).to_have_url(re.compile(r"[?&]priority=high"))
+    expect(task_rows(page)).to_have_count(0)
+    filter_control(page, "Show completed", role="checkbox").check()
+    expect(page).to_have_url(re.compile(r"[?&]completed=show"))
     expect(task_rows(page)).to_have_count(1)
     expect(task_rows(page).get_by_role("button", name="Reopen Call the plumber")).to_have_attribute(
         "aria-pressed", "true"
@@ -356,11 +370,15 @@ def test_every_filter_control_has_a_clear_name(live_server, page, console, showc
         """
         - search "Filter tasks":
           - searchbox "Filter by text"
-          - combobox "Status"
-          - combobox "Priority"
+          - group:
+            - text: "Status: Any"
+          - group:
+            - text: "Priority: Any"
           - combobox "Assignee"
           - combobox "Tag"
           - combobox "Due date"
+          - checkbox "Show completed"
+          - text: Show completed
         """
     )
     expect(page.get_by_role("combobox", name="Sort", exact=True)).to_have_count(1)

@@ -105,3 +105,52 @@ def test_a_field_both_changed_is_shown_side_by_side_to_choose(live_server, conte
         "Draft the Q3 launch post",
         "Mention the new pricing.",
     )
+
+
+def filter_menu(page: Page, name: str):
+    """One multiple-choice menu of the filter bar, opened: its group of checkboxes."""
+    bar = page.get_by_role("search", name="Filter tasks")
+    bar.locator("summary", has_text=f"{name}:").click()
+    return bar.get_by_role("group", name=name, exact=True)
+
+
+def test_list_hides_completed_and_filters_several_statuses_at_once(live_server, contexts, showcase):
+    project = showcase.project
+    page, console = open_page(contexts, live_server, showcase.owner, f"/projects/{project.pk}/")
+    rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    done = [task for task in showcase.tasks if task.status == "done"]
+    expect(rows).to_have_count(len(showcase.tasks) - len(done))
+    expect(rows.filter(has_text=done[0].title)).to_have_count(0)
+
+    # Two statuses ticked in one go; closing the menu applies them.
+    menu = filter_menu(page, "Status")
+    menu.get_by_role("checkbox", name="In progress", exact=True).check()
+    menu.get_by_role("checkbox", name="Done", exact=True).check()
+    screenshot(page, "desktop-light-list-status-menu", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"status=in_progress&status=done"))
+    wanted = [task for task in showcase.tasks if task.status in ("in_progress", "done")]
+    expect(rows).to_have_count(len(wanted))
+    expect(page.get_by_role("search", name="Filter tasks")).to_contain_text(
+        "Status: In progress, Done"
+    )
+    console.check("two statuses")
+
+    # The URL is the bookmark: reloading keeps both; a chip removes one of them.
+    page.reload()
+    expect(rows).to_have_count(len(wanted))
+    page.get_by_role("link", name=re.compile("^Status: Done")).click()
+    expect(rows).to_have_count(len([t for t in wanted if t.status == "in_progress"]))
+
+    # "Open" is every status but done; "Show completed" brings the done ones back.
+    page.get_by_role("link", name="Clear filters").click()
+    menu = filter_menu(page, "Status")
+    menu.get_by_role("checkbox", name="Open", exact=True).check()
+    menu.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"status=open"))
+    expect(rows).to_have_count(len(showcase.tasks) - len(done))
+    page.get_by_role("link", name="Clear filters").click()
+    page.get_by_role("checkbox", name="Show completed").check()
+    expect(page).to_have_url(re.compile(r"completed=show"))
+    expect(rows).to_have_count(len(showcase.tasks))
+    console.check("open and completed")

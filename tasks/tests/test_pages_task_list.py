@@ -344,13 +344,77 @@ def test_default_order_puts_open_tasks_first_then_by_due_date(client, erin, proj
         due_date=today + datetime.timedelta(days=1),
     )
     client.force_login(erin)
-    assert titles(client.get(list_url(project))) == [
+    assert titles(client.get(list_url(project, "?completed=show"))) == [
         "tomorrow urgent",
         "tomorrow low",
         "next week",
         "undated",
         "done early",
     ]
+
+
+def test_completed_tasks_are_hidden_until_asked_for(client, erin, project, spread):
+    client.force_login(erin)
+    response = client.get(list_url(project))
+    assert spread["done"].title not in titles(response)
+    assert len(titles(response)) == len(spread) - 1
+    html = response.content.decode()
+    assert 'name="completed" value="show"' in html
+    assert "Show completed" in html
+    shown = client.get(list_url(project, "?completed=show"))
+    assert spread["done"].title in titles(shown)
+    # Showing them is a removable chip; "clear" goes back to the open tasks.
+    assert [chip.label for chip in shown.context["chips"]] == ["Completed shown"]
+    assert shown.context["chips"][0].remove_url == "?"
+
+
+def test_open_status_means_every_status_but_done(client, erin, project, spread):
+    TaskFactory(project=project, title="Started", status=Status.IN_PROGRESS)
+    client.force_login(erin)
+    response = client.get(list_url(project, "?status=open&completed=show"))
+    got = set(titles(response))
+    assert spread["done"].title not in got
+    assert {"Started", spread["match"].title} <= got
+    assert [chip.label for chip in response.context["chips"]] == [
+        "Status: Open",
+        "Completed shown",
+    ]
+
+
+def test_several_statuses_and_priorities_at_once(client, erin, project, spread):
+    TaskFactory(project=project, title="Started high", status=Status.IN_PROGRESS, priority="high")
+    TaskFactory(project=project, title="Started none", status=Status.IN_PROGRESS)
+    client.force_login(erin)
+    query = "?status=in_progress&status=done&priority=high&priority=low"
+    response = client.get(list_url(project, query))
+    assert set(titles(response)) == {"Started high", spread["done"].title}
+    html = response.content.decode()
+    # Each chosen value is ticked in its menu, and the menus say what is chosen.
+    assert 'name="status" value="in_progress" checked' in html
+    assert 'name="status" value="done" checked' in html
+    assert 'name="priority" value="low" checked' in html
+    assert 'name="status" value="todo" checked' not in html
+    assert response.context["status_summary"] == "In progress, Done"
+    # Each value is its own chip: removing one keeps the others.
+    chip = next(c for c in response.context["chips"] if c.label == "Status: Done")
+    assert chip.remove_url == "?status=in_progress&priority=high&priority=low"
+
+
+def test_everything_done_says_so_and_offers_to_show_it(client, erin, project):
+    TaskFactory(project=project, title="Finished", status=Status.DONE)
+    client.force_login(erin)
+    response = client.get(list_url(project))
+    html = response.content.decode()
+    assert "Everything here is done" in html
+    assert 'href="?completed=show"' in html
+
+
+def test_search_in_the_list_puts_open_tasks_first(client, erin, project):
+    TaskFactory(project=project, title="Bug in the login page", status=Status.DONE)
+    TaskFactory(project=project, title="Bug in the footer")
+    client.force_login(erin)
+    response = client.get(list_url(project, "?search=bug&completed=show"))
+    assert titles(response) == ["Bug in the footer", "Bug in the login page"]
 
 
 def test_sort_by_priority_and_title(client, erin, project):

@@ -1,8 +1,10 @@
 """
 A project's task list (filters, sort, pages, quick add) and the new-task form.
 
-Default order, when no sort is chosen: open tasks before done ones, then by due date (undated
-last), then most urgent first, then oldest first — what needs doing next is at the top.
+Done tasks are left out unless asked for ("Show completed", or Done among the statuses chosen).
+Default order, when no sort is chosen: open tasks before done ones, then (when searching) the
+best matches, then by due date (undated last), then most urgent first, then oldest first —
+what needs doing next is at the top.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django_htmx.http import retarget
 
 from accounts.models import User
 from tasks import services
-from tasks.filters import DueBucket, TaskFilter, order_tasks
+from tasks.filters import OPEN, DueBucket, TaskListFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
 from tasks.models import Priority, Project, Status, Task, TaskQuerySet
 from tasks.views.task_access import (
@@ -49,24 +51,79 @@ SORT_VALUES = {value for value, _ in SORTS if value}
 
 #: Query-string keys the list reads as filters (the same names as the API's).
 FILTER_KEYS = ["search", "status", "priority", "assignee", "tag", "due"]
+#: ``?completed=show`` lists done tasks too; without it (and without a status chosen) they are
+#: left out, so the list is what is still to do.
+SHOW_COMPLETED = ("completed", "show")
+STATUS_CHOICES = [(OPEN, "Open"), *Status.choices]
 
 
-def next_up_order(queryset: TaskQuerySet) -> TaskQuerySet:
-    """Open before done, then due date (undated last), then priority, then oldest."""
+def done_last() -> Case:
+    return Case(
+        When(status=Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+
+
+def next_up_order(queryset: TaskQuerySet, *, ranked: bool = False) -> TaskQuerySet:
+    """
+    Open before done, then (``ranked``: after a text search) best match first, then due date
+    (undated last), then priority, then oldest.
+    """
+    rank = [F("search_rank").desc()] if ranked else []
     return queryset.with_priority_rank().order_by(
-        Case(
-            When(status=Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
-        ),
+        done_last(),
+        *rank,
         F("due_date").asc(nulls_last=True),
         F("priority_rank").desc(),
         "id",
     )
 
 
-def sort_tasks(queryset: TaskQuerySet, sort: str) -> TaskQuerySet:
+def sort_tasks(queryset: TaskQuerySet, sort: str, *, ranked: bool = False) -> TaskQuerySet:
     if sort in SORT_VALUES:
         return order_tasks(queryset, sort)
-    return next_up_order(queryset)
+    return next_up_order(queryset, ranked=ranked)
+
+
+def filled(query: QueryDict, key: str) -> list[str]:
+    return [value for value in query.getlist(key) if value.strip()]
+
+
+def shows_completed(query: QueryDict) -> bool:
+    """Done tasks are listed when asked for, or when the statuses chosen say which to list."""
+    key, value = SHOW_COMPLETED
+    return query.get(key) == value or bool(filled(query, "status"))
+
+
+def list_tasks(request: HttpRequest, project: Project, query: QueryDict):
+    """
+    The project's tasks as the list shows them for ``query`` (filters, completed or not, sort),
+    and the filter errors. The page and the counts sent after an htmx action share it.
+    """
+    # The page's project is known: rows share it instead of each joining a copy of it.
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .filter(project=project)
+        .for_list()
+        .select_related(None)
+        .select_related("assignee")
+        .defer("description")
+    )
+    if not shows_completed(query):
+        tasks = tasks.open()
+    filter_errors = {}
+    if any(filled(query, key) for key in FILTER_KEYS):
+        # Built only when filtering: an unfiltered page (the usual first view) skips
+        # the FilterSet's form, which costs about a tenth of the page.
+        task_filter = TaskListFilter(query, queryset=tasks, request=request)
+        tasks, filter_errors = task_filter.qs, task_filter.errors
+    ranked = bool(query.get("search", "").strip()) and "search" not in filter_errors
+    return sort_tasks(tasks, query.get("sort", ""), ranked=ranked), filter_errors
+
+
+def choice_summary(chosen: list[str], choices: list[tuple[str, str]], anything: str) -> str:
+    """ "To do, In progress" for the chosen values of a multiple-choice filter."""
+    labels = [label for value, label in choices if value in chosen]
+    return ", ".join(labels) if labels else anything
 
 
 @dataclass(frozen=True)
@@ -91,7 +148,7 @@ def without(query: QueryDict, key: str, value: str | None = None) -> str:
 
 def filter_chips(query: QueryDict, *, members: list[User], tags: list, user) -> list[Chip]:
     """Chips for the filters in ``query``, labelled in words rather than ids."""
-    status_labels = dict(Status.choices)
+    status_labels = dict(STATUS_CHOICES)
     priority_labels = dict(Priority.choices)
     due_labels = dict(DueBucket.CHOICES)
     people = {str(member.pk): member.name for member in members}
@@ -115,6 +172,9 @@ def filter_chips(query: QueryDict, *, members: list[User], tags: list, user) -> 
             else:
                 label = f"Due: {due_labels.get(value, value)}"
             chips.append(Chip(label, without(query, key, value)))
+    key, value = SHOW_COMPLETED
+    if query.get(key) == value:
+        chips.append(Chip("Completed shown", without(query, key)))
     return chips
 
 
@@ -140,23 +200,8 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
 
         query = request.GET.copy()
         query.pop("project", None)  # the page is the project
-        # The page's project is known: rows share it instead of each joining a copy of it.
-        tasks = (
-            Task.objects.visible_to(user)
-            .filter(project=project)
-            .for_list()
-            .select_related(None)
-            .select_related("assignee")
-            .defer("description")
-        )
-        filter_errors = {}
-        if any(value.strip() for key in FILTER_KEYS for value in query.getlist(key)):
-            # Built only when filtering: an unfiltered page (the usual first view) skips
-            # the FilterSet's form, which costs about a tenth of the page.
-            task_filter = TaskFilter(query, queryset=tasks, request=request)
-            tasks, filter_errors = task_filter.qs, task_filter.errors
+        tasks, filter_errors = list_tasks(request, project, query)
         sort = query.get("sort", "")
-        tasks = sort_tasks(tasks, sort)
         page = Paginator(tasks, PAGE_SIZE).get_page(query.get("page"))
         rows = list(page.object_list)
         for task in rows:
@@ -165,7 +210,16 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
             task.can_edit = editable
 
         chips = filter_chips(query, members=members, tags=tags, user=user)
+        # An empty list that only looks empty because everything is done says so.
+        all_done = (
+            not rows
+            and not chips
+            and not shows_completed(query)
+            and project.tasks.filter(status=Status.DONE).exists()
+        )
         context.update(
+            all_done=all_done,
+            show_completed_url=f"?{query.urlencode()}&completed=show".replace("?&", "?"),
             project=project,
             can_edit=editable,
             members=members,
@@ -174,8 +228,16 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
             tasks=rows,
             chips=chips,
             filter_errors=filter_errors,
-            values={key: query.get(key, "") for key in [*FILTER_KEYS, "sort"]},
-            statuses=Status.choices,
+            values={
+                **{key: query.get(key, "") for key in [*FILTER_KEYS, "sort"]},
+                "status": filled(query, "status"),
+                "priority": filled(query, "priority"),
+            },
+            status_summary=choice_summary(filled(query, "status"), STATUS_CHOICES, "Any"),
+            priority_summary=choice_summary(filled(query, "priority"), Priority.choices, "Any"),
+            show_completed=shows_completed(query),
+            completed_chosen=query.get(SHOW_COMPLETED[0]) == SHOW_COMPLETED[1],
+            statuses=STATUS_CHOICES,
             priorities=Priority.choices,
             due_buckets=DueBucket.CHOICES,
             sorts=SORTS,
