@@ -154,3 +154,42 @@ def test_list_hides_completed_and_filters_several_statuses_at_once(live_server, 
     expect(page).to_have_url(re.compile(r"completed=show"))
     expect(rows).to_have_count(len(showcase.tasks))
     console.check("open and completed")
+
+
+def test_counts_follow_quick_add_complete_and_comments(live_server, contexts, showcase):
+    project = showcase.project
+    page, console = open_page(contexts, live_server, showcase.owner, f"/projects/{project.pk}/")
+    open_count = project.tasks.exclude(status="done").count()
+    sidebar = page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile(f"^{project.name}")
+    )
+    summary = page.locator("#list-count")
+    expect(summary).to_have_text(f"{open_count} tasks")
+    expect(sidebar).to_contain_text(f"{open_count} open")
+
+    field = page.get_by_label("New task title")
+    field.fill("Book the photographer")
+    field.press("Enter")
+    rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    expect(rows.filter(has_text="Book the photographer")).to_have_count(1)
+    expect(summary).to_have_text(f"{open_count + 1} tasks")
+    expect(sidebar).to_contain_text(f"{open_count + 1} open")
+
+    rows.filter(has_text="Book the photographer").get_by_role("button").click()
+    expect(sidebar).to_contain_text(f"{open_count} open")
+    expect(summary).to_have_text(f"{open_count} tasks")
+    console.check("list counts")
+
+    task = showcase.open_task
+    page.goto(f"{live_server.url}/tasks/{task.pk}/")
+    heading = page.get_by_role("heading", name=re.compile("^Comments"))
+    expect(heading).to_have_text("Comments 0")
+    page.get_by_label("Comment", exact=True).fill("The venue has a projector.")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    expect(heading).to_have_text("Comments 1")
+    page.once("dialog", lambda dialog: dialog.accept())
+    comments = page.get_by_role("region", name=re.compile("^Comments")).get_by_role("listitem")
+    comments.first.get_by_role("button", name="Delete").click()
+    expect(comments).to_have_count(0)
+    expect(heading).to_have_text("Comments 0")
+    console.check("comment count")

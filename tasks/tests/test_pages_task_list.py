@@ -141,6 +141,71 @@ def test_quick_add_by_htmx_returns_the_new_row_and_a_fresh_form(client, erin, pr
     assert "<html" not in html
 
 
+def htmx_from(page_url):
+    """The headers htmx sends from a page at ``page_url``."""
+    return {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{page_url}"}
+
+
+def nav_count(project, count):
+    return (
+        f'<span class="nav-count" id="nav-count-{project.pk}" title="{count} open '
+        f'task{"" if count == 1 else "s"}" hx-swap-oob="true">{count}<'
+    )
+
+
+def list_count(words):
+    return (
+        '<span class="muted small" id="list-count" aria-live="polite" hx-swap-oob="true">'
+        f"{words}</span>"
+    )
+
+
+def test_quick_add_by_htmx_updates_the_list_and_sidebar_counts(client, erin, project, spread):
+    client.force_login(erin)
+    page = list_url(project, "?priority=high")
+    html = client.get(page).content.decode()
+    assert (
+        '<span class="muted small" id="list-count" aria-live="polite">4 tasks match</span>' in html
+    )
+    assert f'id="nav-count-{project.pk}"' in html
+    response = client.post(
+        create_url(project), {"title": "Fix the urgent bug", "quick": "1"}, **htmx_from(page)
+    )
+    html = response.content.decode()
+    # The sidebar counts every open task; the list counts what its filters match (the new
+    # task has no priority, so the filtered count stays; it shows until the page reloads).
+    assert nav_count(project, len(spread)) in html
+    assert list_count("4 tasks match") in html
+    unfiltered = client.post(
+        create_url(project), {"title": "Another", "quick": "1"}, **htmx_from(list_url(project))
+    )
+    assert list_count(f"{len(spread) + 1} tasks") in unfiltered.content.decode()
+
+
+def test_complete_by_htmx_updates_the_counts_of_the_page_it_came_from(
+    client, erin, project, spread
+):
+    client.force_login(erin)
+    task = spread["match"]
+    complete = reverse("tasks:task-complete", args=[task.pk])
+    open_before = len(spread) - 1
+    on_list = client.post(complete, **htmx_from(list_url(project))).content.decode()
+    assert nav_count(project, open_before - 1) in on_list
+    # Done tasks are hidden on the list: one fewer listed once it reloads.
+    assert list_count(f"{open_before - 1} tasks") in on_list
+    # From the dashboard there is no list count to update, only the sidebar.
+    on_dashboard = client.post(complete, **htmx_from(reverse("tasks:dashboard")))
+    html = on_dashboard.content.decode()
+    assert nav_count(project, open_before) in html
+    assert 'id="list-count"' not in html
+    # Another project's list is not this one.
+    other = ProjectFactory()
+    assert (
+        'id="list-count"'
+        not in client.post(complete, **htmx_from(list_url(other))).content.decode()
+    )
+
+
 def test_quick_add_by_htmx_with_errors_retargets_the_form(client, erin, project):
     client.force_login(erin)
     response = client.post(

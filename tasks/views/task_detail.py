@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.dateformat import format as date_format
 from django.views import View
 from django_htmx.http import retarget
@@ -36,7 +37,7 @@ from tasks.views.task_access import (
     today,
     visible_task,
 )
-from tasks.views.task_list import project_members
+from tasks.views.task_list import counts_after_change, project_members
 
 STALE_MESSAGE = (
     "Someone else saved this task while you were editing it, and you both changed {fields}. "
@@ -291,13 +292,17 @@ class TaskCompleteView(TaskPageMixin, View):
             task = services.task_complete(task=task, by=request.user)
             done = True
         if request.htmx:
-            return render_row(
+            response = render_row(
                 request,
                 task,
                 can_edit=True,
                 show_project=bool(request.POST.get("show_project")),
                 hide_assignee=bool(request.POST.get("hide_assignee")),
             )
+            # The row, then the counts it changed (out of band).
+            counts = counts_after_change(request, task.project)
+            response.write(render_to_string("tasks/_counts_oob.html", counts, request=request))
+            return response
         verb = "Completed" if done else "Reopened"
         messages.success(request, f"{verb} “{task.title}”.")
         return redirect(safe_next(request, task.project.get_absolute_url()))
@@ -328,7 +333,13 @@ class CommentCreateView(TaskPageMixin, View):
             return render(
                 request,
                 "tasks/_comment_added.html",
-                {"task": task, "comment": comment, "comment_form": CommentForm(), "can_edit": True},
+                {
+                    "task": task,
+                    "comment": comment,
+                    "comment_form": CommentForm(),
+                    "can_edit": True,
+                    "comment_count": task.comments.count(),
+                },
             )
         if comment is None:
             context = task_page_context(request, task, comment_form=form)
@@ -395,7 +406,11 @@ class CommentDeleteView(CommentAuthorMixin, View):
         task = comment.task
         services.comment_delete(comment=comment, by=request.user)
         if request.htmx:
-            # An empty answer: htmx swaps the comment out of the page.
-            return HttpResponse("")
+            # Only the new count (out of band): htmx swaps the comment out of the page.
+            return render(
+                request,
+                "tasks/_comment_count.html",
+                {"count": task.comments.count(), "oob": True},
+            )
         messages.success(request, "Comment deleted.")
         return redirect(f"{task.get_absolute_url()}#comments")

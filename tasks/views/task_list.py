@@ -10,6 +10,7 @@ what needs doing next is at the top.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import retarget
@@ -118,6 +120,32 @@ def list_tasks(request: HttpRequest, project: Project, query: QueryDict):
         tasks, filter_errors = task_filter.qs, task_filter.errors
     ranked = bool(query.get("search", "").strip()) and "search" not in filter_errors
     return sort_tasks(tasks, query.get("sort", ""), ranked=ranked), filter_errors
+
+
+def counts_after_change(request: HttpRequest, project: Project) -> dict:
+    """
+    Context for ``tasks/_counts_oob.html``: the counts an htmx change to one of ``project``'s
+    tasks alters. The list's "N tasks" is counted again only when the change came from that
+    project's list, with the filters of the page the person is looking at.
+    """
+    project.open_count = project.tasks.open().count()
+    context = {"counted_project": project, "list_count": None, "list_filtered": False}
+    page = urlsplit(request.htmx.current_url_abs_path or "")
+    try:
+        match = resolve(page.path)
+    except Resolver404:
+        return context
+    if match.view_name != "tasks:project-detail" or match.kwargs.get("pk") != project.pk:
+        return context
+    query = QueryDict(page.query, mutable=True)
+    query.pop("project", None)
+    tasks, _ = list_tasks(request, project, query)
+    key, value = SHOW_COMPLETED
+    context["list_count"] = tasks.count()
+    context["list_filtered"] = query.get(key) == value or any(
+        filled(query, name) for name in FILTER_KEYS
+    )
+    return context
 
 
 def choice_summary(chosen: list[str], choices: list[tuple[str, str]], anything: str) -> str:
@@ -294,6 +322,7 @@ class TaskCreateView(TaskPageMixin, View):
                     "quick_form": TaskForm(project=project),
                     "list_url": safe_next(request, project.get_absolute_url()),
                     "row_next": request.htmx.current_url_abs_path or "",
+                    **counts_after_change(request, project),
                 },
             )
         messages.success(request, f"Added “{task.title}”.")
