@@ -294,6 +294,42 @@
     }
   });
 
+  /* The session ended: the server answers 401 with a message to show in place
+     (HX-Retarget), leaving the form and what was typed in it as they are. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 401 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  /* Once a change goes through again, the session notice has said its piece. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var notice = document.getElementById("session-expired");
+    if (!xhr || xhr.status >= 400 || !notice || !notice.firstChild) return;
+    var empty = document.createElement("div");
+    empty.id = "session-expired";
+    notice.replaceWith(empty);
+  });
+
+  /* Logging in again (in another tab) renews the CSRF cookie: send its current value, not
+     the one this page was rendered with, so the retried change goes through. */
+  function csrfCookie() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfCookie();
+    if (!token) return;
+    event.detail.headers["X-CSRFToken"] = token;
+    if (event.detail.formData && event.detail.formData.has("csrfmiddlewaretoken")) {
+      event.detail.formData.set("csrfmiddlewaretoken", token);
+    }
+  });
+
   /* A refused or failed htmx request must not fail silently: say so where flash messages go. */
   var FAILURE_TEXT = {
     403: "That was not saved: your role in this project does not allow it.",

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, expect
 
 from tasks.models import Priority
 from tasks.tests import browser_support
 from tasks.tests.browser_support import ConsoleWatcher, build_showcase, screenshot, sign_in
+from tasks.tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -193,3 +195,43 @@ def test_counts_follow_quick_add_complete_and_comments(live_server, contexts, sh
     expect(comments).to_have_count(0)
     expect(heading).to_have_text("Comments 0")
     console.check("comment count")
+
+
+def test_quick_add_after_the_session_ended_keeps_the_title_until_logged_in_again(
+    live_server, contexts, showcase
+):
+    project = showcase.project
+    list_path = f"/projects/{project.pk}/"
+    page, console = open_page(contexts, live_server, showcase.owner, list_path)
+    Session.objects.all().delete()  # the session ends (expired, or signed out elsewhere)
+
+    field = page.get_by_label("New task title")
+    field.fill("Call the caterer about the vegan menu")
+    console.expect("401")  # the refused request, as the browser reports it
+    field.press("Enter")
+    alert = page.get_by_role("alert").filter(has_text="Your session has expired")
+    expect(alert).to_be_visible()
+    console.check("session expired")
+    expect(field).to_have_value("Call the caterer about the vegan menu")
+    expect(page).to_have_url(f"{live_server.url}{list_path}")
+    screenshot(page, "desktop-light-session-expired", full_page=False)
+    assert not project.tasks.filter(title__startswith="Call the caterer").exists()
+
+    # The login opens beside the page, and comes back to it once signed in.
+    with page.context.expect_page() as opened:
+        alert.get_by_role("link", name="log in again in a new tab").click()
+    login = opened.value
+    login.get_by_label("Username").fill(showcase.owner.username)
+    login.get_by_label("Password").fill(TEST_PASSWORD)
+    login.get_by_role("button", name="Log in").click()
+    expect(login).to_have_url(f"{live_server.url}{list_path}")
+    login.close()
+
+    # Back in the first tab, the same Enter now goes through (with the renewed CSRF token).
+    field.press("Enter")
+    rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    expect(rows.filter(has_text="Call the caterer about the vegan menu")).to_have_count(1)
+    expect(field).to_have_value("")
+    expect(alert).to_have_count(0)
+    console.check("quick add after logging in again")
+    assert project.tasks.filter(title="Call the caterer about the vegan menu").exists()

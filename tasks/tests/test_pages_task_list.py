@@ -38,9 +38,36 @@ def test_anonymous_is_sent_to_login(client, project):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_anonymous_htmx_request_is_sent_to_login_as_a_whole_page(client, task):
-    response = client.post(reverse("tasks:task-complete", args=[task.pk]), HTTP_HX_REQUEST="true")
+def test_anonymous_htmx_page_load_is_sent_to_login_as_a_whole_page(client, project):
+    response = client.get(list_url(project), HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("action", ["quick add", "complete", "comment"])
+def test_htmx_change_after_the_session_ended_keeps_the_page_and_says_so(
+    client, project, task, action
+):
+    """Not a redirect: that would replace the page, and what was typed in it, by the login."""
+    path, data = {
+        "quick add": (create_url(project), {"title": "Typed before lunch", "quick": "1"}),
+        "complete": (reverse("tasks:task-complete", args=[task.pk]), {}),
+        "comment": (reverse("tasks:comment-create", args=[task.pk]), {"body": "Long words"}),
+    }[action]
+    page = list_url(project, "?status=todo")
+    response = client.post(
+        path,
+        data,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+    )
+    assert response.status_code == 401
+    assert "HX-Redirect" not in response
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#session-expired", "outerHTML")
+    html = response.content.decode()
+    assert "Your session has expired" in html
+    login = f"{reverse('login')}?next=%2Fprojects%2F{project.pk}%2F%3Fstatus%3Dtodo"
+    assert f'href="{login}" target="_blank"' in html
+    assert Task.objects.count() == 1
 
 
 def test_anonymous_cannot_create(client, project):
