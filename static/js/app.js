@@ -8,7 +8,8 @@
  *   data-theme-toggle          button that switches between light and dark; the choice is kept
  *                              in localStorage ("taskdesk-theme") and applied by theme.js
  *   data-shortcut="k"          pressing k focuses this field, opens this <details> menu, or
- *                              follows this link / presses this button ("/" search, "n" new task)
+ *                              follows this link / presses this button ("/" search, "n" new task);
+ *                              one inside <main> wins over one in the top bar
  *   data-shortcuts-dialog      the <dialog> that "?" opens (lists the shortcuts)
  *   data-list                  a list whose [data-list-item] rows j / k move through
  *   data-list-item             one row: gets aria-current="true" and focus when selected
@@ -176,7 +177,10 @@
       }
       return;
     }
-    var target = key.length === 1 && firstVisible('[data-shortcut="' + CSS.escape(key) + '"]');
+    // The page's own control wins over the top bar's: on a project's list "n" goes to the
+    // quick add, on the new-task page to its title, rather than to the "New task" link.
+    var selector = '[data-shortcut="' + CSS.escape(key) + '"]';
+    var target = key.length === 1 && (firstVisible("main " + selector) || firstVisible(selector));
     if (target) {
       event.preventDefault();
       activate(target);

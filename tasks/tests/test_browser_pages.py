@@ -235,3 +235,33 @@ def test_quick_add_after_the_session_ended_keeps_the_title_until_logged_in_again
     expect(alert).to_have_count(0)
     console.check("quick add after logging in again")
     assert project.tasks.filter(title="Call the caterer about the vegan menu").exists()
+
+
+def test_n_goes_to_the_quick_add_or_the_new_task_title(live_server, contexts, showcase):
+    project = showcase.project
+    list_path = f"/projects/{project.pk}/"
+    page, console = open_page(contexts, live_server, showcase.owner, list_path)
+    page.keyboard.press("n")
+    quick = page.get_by_label("New task title")
+    expect(quick).to_be_focused()
+    expect(quick).to_have_value("")  # the n is not typed into it
+    expect(page).to_have_url(f"{live_server.url}{list_path}")
+    page.keyboard.type("Order the banners")
+    page.keyboard.press("Enter")
+    rows = page.get_by_role("list", name="Tasks").get_by_role("listitem")
+    expect(rows.filter(has_text="Order the banners")).to_have_count(1)
+    console.check("n on the list")
+
+    # From the board, n opens the new-task page with its title ready for typing; there, n
+    # (from anywhere but a field) comes back to the title.
+    page.goto(f"{live_server.url}/projects/{project.pk}/board/")
+    page.keyboard.press("n")
+    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/tasks/new/$"))
+    title = page.get_by_label("Title")
+    expect(title).to_be_focused()
+    page.get_by_role("heading", level=1).click()
+    expect(title).not_to_be_focused()
+    page.keyboard.press("n")
+    expect(title).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/tasks/new/$"))
+    console.check("n on the new-task page")

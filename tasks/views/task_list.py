@@ -341,6 +341,8 @@ class TaskCreateView(TaskPageMixin, View):
         )
 
     def render_form(self, project: Project, form: TaskForm) -> HttpResponse:
+        # The title is where a new task starts: focused on arrival, and "n" comes back to it.
+        form.fields["title"].widget.attrs.update({"autofocus": True, "data-shortcut": "n"})
         return render(
             self.request,
             self.template_name,
