@@ -265,3 +265,18 @@ def test_n_goes_to_the_quick_add_or_the_new_task_title(live_server, contexts, sh
     expect(title).to_be_focused()
     expect(page).to_have_url(re.compile(rf"/projects/{project.pk}/tasks/new/$"))
     console.check("n on the new-task page")
+
+
+def test_brand_link_and_search_landmarks_have_names(live_server, contexts, showcase):
+    page, console = open_page(
+        contexts, live_server, showcase.owner, "/search/?q=launch", viewport="phone"
+    )
+    banner = page.get_by_role("banner")
+    brand = banner.get_by_role("link", name="Taskdesk", exact=True)
+    expect(brand).to_be_visible()
+    expect(brand).to_have_attribute("href", "/")
+    # Two search forms on the search page, each named for what it is.
+    expect(page.get_by_role("search")).to_have_count(2)
+    expect(page.get_by_role("search", name="Site search", exact=True)).to_have_count(1)
+    expect(page.get_by_role("search", name="Search every project", exact=True)).to_have_count(1)
+    console.check("names on a phone")
