@@ -568,3 +568,37 @@ def test_list_query_count_is_constant(client, erin, project, django_assert_num_q
 def test_row_links_match_the_url_map():
     for name in ["tasks:task-detail", "tasks:task-complete", "tasks:task-move"]:
         assert row_url(name, 42) == reverse(name, args=[42])
+
+
+# ---------------------------------------------------------------------------
+# One row representation: the page and every htmx answer draw a task the same way
+# ---------------------------------------------------------------------------
+def row_html(html, task):
+    """The ``<li>`` of ``task`` in a page or an htmx answer."""
+    at = html.index(f'id="task-{task.pk}"')
+    return html[html.rindex("<li", 0, at) : html.index("</li>", at) + len("</li>")]
+
+
+def test_quick_add_answers_the_row_the_page_draws(client, erin, alice, project):
+    client.force_login(erin)
+    page = list_url(project)
+    data = {
+        "title": "Same everywhere",
+        "quick": "1",
+        "assignee": alice.pk,
+        "due_date": "2030-01-02",
+    }
+    added = client.post(create_url(project), data, **htmx_from(page)).content.decode()
+    task = Task.objects.get(title="Same everywhere")
+    assert row_html(added, task) == row_html(client.get(page).content.decode(), task)
+
+
+def test_complete_answers_the_row_the_page_draws(client, erin, alice, project, tag):
+    task = TaskFactory(project=project, assignee=alice, tags=[tag], priority=Priority.HIGH)
+    client.force_login(erin)
+    page = list_url(project)
+    complete = reverse("tasks:task-complete", args=[task.pk])
+    client.post(complete, **htmx_from(page))
+    # Completed then reopened: the second answer is the task as the page lists it.
+    reopened = client.post(complete, **htmx_from(page)).content.decode()
+    assert row_html(reopened, task) == row_html(client.get(page).content.decode(), task)
