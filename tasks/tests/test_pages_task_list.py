@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -507,6 +508,20 @@ def test_search_in_the_list_puts_open_tasks_first(client, erin, project):
     client.force_login(erin)
     response = client.get(list_url(project, "?search=bug&completed=show"))
     assert titles(response) == ["Bug in the footer", "Bug in the login page"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+def test_search_in_the_list_ranks_open_tasks_by_best_match(client, erin, project):
+    today = timezone.localdate()
+    # The weaker match is older: without ranking it would come first.
+    TaskFactory(project=project, title="Call the bank", description="about an invoice")
+    TaskFactory(project=project, title="Invoice", description="the invoice for the invoice run")
+    TaskFactory(
+        project=project, title="Invoice invoice invoice", status=Status.DONE, due_date=today
+    )
+    client.force_login(erin)
+    response = client.get(list_url(project, "?search=invoice&completed=show"))
+    assert titles(response) == ["Invoice", "Call the bank", "Invoice invoice invoice"]
 
 
 def test_sort_by_priority_and_title(client, erin, project):
