@@ -224,3 +224,22 @@ class TaskFilter(django_filters.FilterSet):
     def today(self) -> datetime.date:
         """Today in the caller's time zone (the active one, set per request)."""
         return timezone.localdate()
+
+
+#: The list page's extra status choice: every status but Done.
+OPEN = "open"
+
+
+class TaskListFilter(TaskFilter):
+    """The task-list page's filters: the API's, with "Open" among the statuses."""
+
+    status = django_filters.MultipleChoiceFilter(
+        choices=[(OPEN, "Open"), *Status.choices], method="filter_status"
+    )
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        statuses = set(value)
+        if OPEN in statuses:
+            statuses.discard(OPEN)
+            statuses.update(status for status in Status.values if status != Status.DONE)
+        return queryset.filter(status__in=statuses)

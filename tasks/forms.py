@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -149,16 +152,58 @@ class TaskForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+#: The fields of the edit form, compared one by one with the values the form was loaded with.
+EDIT_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "assignee",
+    "tags",
+    "project",
+)
+
+
+def _text(value: str | None) -> str:
+    # Browsers send line breaks as CRLF; a text saved elsewhere may have LF only.
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def task_values(task: Task) -> dict[str, Any]:
+    """A task's editable fields as plain, comparable values (the edit form's baseline)."""
+    return {
+        "title": task.title,
+        "description": _text(task.description),
+        "status": task.status,
+        "priority": task.priority,
+        "due_date": task.due_date.isoformat() if task.due_date else "",
+        "assignee": str(task.assignee_id or ""),
+        "tags": sorted(str(tag.pk) for tag in task.tags.all()),
+        "project": str(task.project_id),
+    }
+
+
 class TaskEditForm(TaskForm):
-    """Editing adds the project (to move the task) and the version the user started from."""
+    """
+    Editing adds the project (to move the task), the version the user started from, and the
+    values the form was loaded with (``original``). Saving writes only the fields the user
+    changed from those values, so a teammate's change to another field is never undone by a
+    form that still showed the old value. When both changed the same field, the form asks
+    which to keep (``keep_<field>``: "theirs" or "mine") for each field named in ``disputed``.
+    """
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    original = forms.CharField(widget=forms.HiddenInput, required=False)
+    disputed = forms.CharField(widget=forms.HiddenInput, required=False)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
 
     field_order = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, asking: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # True while the form puts the question (the conflict screen), not yet the answer.
+        self.asking = asking
         self.fields["project"].queryset = Project.objects.editable_by(user).filter(
             is_archived=False
         )
@@ -169,15 +214,80 @@ class TaskEditForm(TaskForm):
         if not self.is_bound:
             self.initial["version"] = self.instance.version
             self.initial["project"] = self.project.pk
+            self.initial["original"] = json.dumps(task_values(self.instance))
+
+    def disputed_fields(self) -> list[str]:
+        names = (self.data.get("disputed") or "").split(",")
+        return [name for name in names if name in EDIT_FIELDS]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for name in [] if self.asking else self.disputed_fields():
+            if self.data.get(f"keep_{name}") not in ("theirs", "mine"):
+                self.add_error(
+                    None,
+                    f"{self.fields[name].label}: choose whether to keep their value or yours.",
+                )
+        return cleaned
+
+    def original_values(self) -> dict[str, Any] | None:
+        """The values the form was loaded with; ``None`` from a client that did not send them."""
+        try:
+            original = json.loads(self.cleaned_data.get("original") or "")
+        except ValueError:
+            return None
+        if not isinstance(original, dict) or set(original) != set(EDIT_FIELDS):
+            return None
+        return original
+
+    def submitted_values(self) -> dict[str, Any]:
+        """What the user submitted, in the shape of ``task_values``."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": _text(data["description"]),
+            "status": data["status"],
+            "priority": data["priority"],
+            "due_date": data["due_date"].isoformat() if data["due_date"] else "",
+            "assignee": str(data["assignee"].pk if data["assignee"] else ""),
+            "tags": sorted(str(tag.pk) for tag in data["tags"]),
+            "project": str(data["project"].pk),
+        }
+
+    def changed_by_user(self) -> list[str]:
+        """The fields the user changed (all of them when the original values are unknown)."""
+        original = self.original_values()
+        mine = self.submitted_values()
+        kept_theirs = {
+            name for name in self.disputed_fields() if self.data.get(f"keep_{name}") == "theirs"
+        }
+        return [
+            name
+            for name in EDIT_FIELDS
+            if name not in kept_theirs and (original is None or mine[name] != original[name])
+        ]
+
+    def conflicts_with(self, current: Task) -> list[str]:
+        """Fields that the user and whoever saved ``current`` both changed, differently."""
+        original = self.original_values()
+        mine = self.submitted_values()
+        theirs = task_values(current)
+        return [
+            name
+            for name in self.changed_by_user()
+            if mine[name] != theirs[name] and (original is None or theirs[name] != original[name])
+        ]
 
     def task_fields(self) -> dict:
-        fields = super().task_fields()
+        """Keyword arguments for ``task_update``: only the fields the user changed."""
+        changed = self.changed_by_user()
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name in changed}
         new_project = self.cleaned_data["project"]
-        if new_project.pk != self.project.pk:
+        if "project" in changed and new_project.pk != self.project.pk:
             # The choices shown belong to the old project: the service decides which tags
             # and which assignee carry over.
-            fields.pop("tags")
-            fields.pop("assignee")
+            fields.pop("tags", None)
+            fields.pop("assignee", None)
             fields["project"] = new_project
         return fields
 

@@ -8,7 +8,8 @@
  *   data-theme-toggle          button that switches between light and dark; the choice is kept
  *                              in localStorage ("taskdesk-theme") and applied by theme.js
  *   data-shortcut="k"          pressing k focuses this field, opens this <details> menu, or
- *                              follows this link / presses this button ("/" search, "n" new task)
+ *                              follows this link / presses this button ("/" search, "n" new task);
+ *                              one inside <main> wins over one in the top bar
  *   data-shortcuts-dialog      the <dialog> that "?" opens (lists the shortcuts)
  *   data-list                  a list whose [data-list-item] rows j / k move through
  *   data-list-item             one row: gets aria-current="true" and focus when selected
@@ -20,6 +21,8 @@
  *   data-autosubmit            on a field: submits its form when the value changes; pair it
  *                              with a submit button marked data-autosubmit-hide, which this file
  *                              hides (without JS the button is the way to submit)
+ *   data-filter-menu           on a <details> of checkboxes in a form: closing it after a change
+ *                              submits the form
  *
  * Shortcuts never fire while the user types in a field or holds Ctrl, Alt or Meta.
  */
@@ -174,7 +177,10 @@
       }
       return;
     }
-    var target = key.length === 1 && firstVisible('[data-shortcut="' + CSS.escape(key) + '"]');
+    // The page's own control wins over the top bar's: on a project's list "n" goes to the
+    // quick add, on the new-task page to its title, rather than to the "New task" link.
+    var selector = '[data-shortcut="' + CSS.escape(key) + '"]';
+    var target = key.length === 1 && (firstVisible("main " + selector) || firstVisible(selector));
     if (target) {
       event.preventDefault();
       activate(target);
@@ -239,6 +245,34 @@
     else field.form.submit();
   });
 
+  /* A multiple-choice filter (a <details data-filter-menu> of checkboxes) applies its change
+     when the menu closes, so several boxes can be ticked in one go. */
+  function checkedState(menu) {
+    return Array.prototype.map
+      .call(menu.querySelectorAll("input[type=checkbox]"), function (box) {
+        return box.checked ? "1" : "0";
+      })
+      .join("");
+  }
+
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var menu = event.target;
+      if (!menu.matches || !menu.matches("[data-filter-menu]")) return;
+      if (menu.open) {
+        menu.setAttribute("data-filter-state", checkedState(menu));
+        return;
+      }
+      var form = menu.closest("form");
+      if (form && menu.getAttribute("data-filter-state") !== checkedState(menu)) {
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      }
+    },
+    true
+  );
+
   /* Start-up and htmx --------------------------------------------------------------------- */
 
   function enhance(scope) {
@@ -261,6 +295,42 @@
     if (selectedId) {
       var again = document.getElementById(selectedId);
       if (again && again.matches("[data-list-item]")) select(again);
+    }
+  });
+
+  /* The session ended: the server answers 401 with a message to show in place
+     (HX-Retarget), leaving the form and what was typed in it as they are. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 401 && xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  /* Once a change goes through again, the session notice has said its piece. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    var notice = document.getElementById("session-expired");
+    if (!xhr || xhr.status >= 400 || !notice || !notice.firstChild) return;
+    var empty = document.createElement("div");
+    empty.id = "session-expired";
+    notice.replaceWith(empty);
+  });
+
+  /* Logging in again (in another tab) renews the CSRF cookie: send its current value, not
+     the one this page was rendered with, so the retried change goes through. */
+  function csrfCookie() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfCookie();
+    if (!token) return;
+    event.detail.headers["X-CSRFToken"] = token;
+    if (event.detail.formData && event.detail.formData.has("csrfmiddlewaretoken")) {
+      event.detail.formData.set("csrfmiddlewaretoken", token);
     }
   });
 

@@ -75,6 +75,15 @@ def test_comment_by_htmx_returns_the_comment_and_a_fresh_form(client, erin, task
     assert "<html" not in html
 
 
+def test_comment_by_htmx_updates_the_comment_count(client, erin, task, erins_comment):
+    client.force_login(erin)
+    page = client.get(reverse("tasks:task-detail", args=[task.pk])).content.decode()
+    assert '<span class="count" id="comment-count">1</span>' in page
+    response = client.post(add_url(task), {"body": "Second"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert '<span class="count" id="comment-count" hx-swap-oob="true">2</span>' in html
+
+
 def test_empty_comment_shows_an_error_and_keeps_the_page(client, erin, task):
     client.force_login(erin)
     response = client.post(add_url(task), {"body": "   "})
@@ -165,12 +174,16 @@ def test_author_deletes_own_comment(client, erin, task, erins_comment):
     assert Activity.objects.filter(verb="comment_deleted").exists()
 
 
-def test_delete_by_htmx_answers_empty(client, erin, task, erins_comment):
+def test_delete_by_htmx_answers_only_the_new_count(client, erin, task, erins_comment):
+    CommentFactory(task=task, author=erin)
     client.force_login(erin)
     response = client.post(delete_url(erins_comment), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert response.content == b""
-    assert not Comment.objects.exists()
+    # Nothing in place of the comment (htmx removes it), and the heading's count, out of band.
+    html = response.content.decode().strip()
+    assert html.startswith('<span class="count" id="comment-count" hx-swap-oob="true">1</span>')
+    assert html.count("<") == 2
+    assert not Comment.objects.filter(pk=erins_comment.pk).exists()
 
 
 # ---------------------------------------------------------------------------

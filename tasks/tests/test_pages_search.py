@@ -42,6 +42,17 @@ def test_search_finds_tasks_in_all_my_projects_only(client, victor, project):
     assert "Second" in html  # rows name their project
 
 
+def test_search_puts_open_tasks_before_done_ones(client, erin, project):
+    # The done task is more recently updated than the first open one.
+    TaskFactory(project=project, title="Renew the domain")
+    TaskFactory(project=project, title="Renew the certificate", status=Status.DONE)
+    TaskFactory(project=project, title="Renew the lease", status=Status.IN_PROGRESS)
+    client.force_login(erin)
+    got = titles(client.get(SEARCH, {"q": "renew"}))
+    assert got[-1] == "Renew the certificate"
+    assert set(got[:2]) == {"Renew the domain", "Renew the lease"}
+
+
 def test_search_without_words_explains_itself(client, erin, project, task):
     client.force_login(erin)
     response = client.get(SEARCH)

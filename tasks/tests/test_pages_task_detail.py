@@ -260,6 +260,97 @@ def test_stale_edit_is_refused_keeping_input_and_showing_newer_values(client, er
     assert task.title == "Erin's"
 
 
+def loaded_form(client, task, **changes):
+    """The edit form as the page shows it (with the values it was loaded with), then typed into."""
+    form = client.get(url("task-update", task)).context["form"]
+    return {**edit_data(task), "original": form.initial["original"], **changes}
+
+
+def test_stale_save_writes_only_my_fields_and_keeps_the_teammates_change(client, erin, alice, task):
+    client.force_login(erin)
+    loaded = loaded_form(client, task, description="Erin's notes")
+    services.task_update(task=task, by=alice, priority=Priority.URGENT, title="Alice's title")
+    response = client.post(url("task-update", task), loaded)
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.priority, task.description) == (
+        "Alice's title",
+        Priority.URGENT,
+        "Erin's notes",
+    )
+    assert task.version == 3
+    # Only the description is recorded as Erin's change.
+    assert task.activities.order_by("-id").first().changes.keys() == {"description"}
+
+
+def test_save_of_an_unchanged_form_writes_nothing(client, erin, task):
+    client.force_login(erin)
+    response = client.post(url("task-update", task), loaded_form(client, task))
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.version == 1
+
+
+def conflict_screen(client, erin, alice, task):
+    """Erin and Alice both change the title; Erin saves last and gets the conflict screen."""
+    client.force_login(erin)
+    loaded = loaded_form(client, task, title="Erin's title", description="Erin's notes")
+    services.task_update(task=task, by=alice, title="Alice's title", priority=Priority.URGENT)
+    response = client.post(url("task-update", task), loaded)
+    assert response.status_code == 200
+    [conflict] = response.context["conflicts"]
+    assert (conflict["name"], conflict["theirs"], conflict["mine"]) == (
+        "title",
+        "Alice's title",
+        "Erin's title",
+    )
+    html = response.content.decode()
+    assert "you both changed title" in html
+    assert 'name="keep_title" value="theirs"' in html
+    form = response.context["form"]
+    # My input is kept; the field only Alice changed shows her value.
+    assert form["title"].value() == "Erin's title"
+    assert form["description"].value() == "Erin's notes"
+    assert form["priority"].value() == Priority.URGENT
+    task.refresh_from_db()
+    assert (task.title, task.description, task.version) == ("Alice's title", "", 2)
+    return form
+
+
+def test_field_changed_by_both_is_shown_side_by_side_and_mine_is_kept(client, erin, alice, task):
+    conflict_screen(client, erin, alice, task)
+
+
+def resubmit(form, **choices):
+    """Post the conflict screen's form back as the browser would, with the chosen sides."""
+    data = {}
+    for field in form:
+        value = field.value()
+        if value is None:
+            continue
+        data[field.name] = [str(v) for v in value] if isinstance(value, list) else value
+    return {**data, **choices}
+
+
+@pytest.mark.parametrize(("keep", "title"), [("theirs", "Alice's title"), ("mine", "Erin's title")])
+def test_choosing_a_side_saves_it_with_my_other_changes(client, erin, alice, task, keep, title):
+    form = conflict_screen(client, erin, alice, task)
+    response = client.post(url("task-update", task), resubmit(form, keep_title=keep))
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.title, task.description, task.priority) == (title, "Erin's notes", "urgent")
+
+
+def test_conflict_without_a_choice_saves_nothing_and_asks_again(client, erin, alice, task):
+    form = conflict_screen(client, erin, alice, task)
+    response = client.post(url("task-update", task), resubmit(form))
+    assert response.status_code == 200
+    assert "Title: choose whether to keep their value or yours." in response.content.decode()
+    assert [c["name"] for c in response.context["conflicts"]] == ["title"]
+    task.refresh_from_db()
+    assert task.version == 2
+
+
 def test_edit_moves_the_task_to_another_editable_project(client, erin, alice, project, tag):
     task = TaskFactory(project=project, tags=[tag], assignee=alice)
     other = ProjectFactory(name="Beta")

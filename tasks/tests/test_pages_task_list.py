@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,9 +39,36 @@ def test_anonymous_is_sent_to_login(client, project):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_anonymous_htmx_request_is_sent_to_login_as_a_whole_page(client, task):
-    response = client.post(reverse("tasks:task-complete", args=[task.pk]), HTTP_HX_REQUEST="true")
+def test_anonymous_htmx_page_load_is_sent_to_login_as_a_whole_page(client, project):
+    response = client.get(list_url(project), HTTP_HX_REQUEST="true")
     assert response["HX-Redirect"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("action", ["quick add", "complete", "comment"])
+def test_htmx_change_after_the_session_ended_keeps_the_page_and_says_so(
+    client, project, task, action
+):
+    """Not a redirect: that would replace the page, and what was typed in it, by the login."""
+    path, data = {
+        "quick add": (create_url(project), {"title": "Typed before lunch", "quick": "1"}),
+        "complete": (reverse("tasks:task-complete", args=[task.pk]), {}),
+        "comment": (reverse("tasks:comment-create", args=[task.pk]), {"body": "Long words"}),
+    }[action]
+    page = list_url(project, "?status=todo")
+    response = client.post(
+        path,
+        data,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{page}",
+    )
+    assert response.status_code == 401
+    assert "HX-Redirect" not in response
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#session-expired", "outerHTML")
+    html = response.content.decode()
+    assert "Your session has expired" in html
+    login = f"{reverse('login')}?next=%2Fprojects%2F{project.pk}%2F%3Fstatus%3Dtodo"
+    assert f'href="{login}" target="_blank"' in html
+    assert Task.objects.count() == 1
 
 
 def test_anonymous_cannot_create(client, project):
@@ -139,6 +167,71 @@ def test_quick_add_by_htmx_returns_the_new_row_and_a_fresh_form(client, erin, pr
     assert f'id="task-{task.pk}"' in html
     assert 'id="quick-add"' in html and 'hx-swap-oob="true"' in html
     assert "<html" not in html
+
+
+def htmx_from(page_url):
+    """The headers htmx sends from a page at ``page_url``."""
+    return {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": f"http://testserver{page_url}"}
+
+
+def nav_count(project, count):
+    return (
+        f'<span class="nav-count" id="nav-count-{project.pk}" title="{count} open '
+        f'task{"" if count == 1 else "s"}" hx-swap-oob="true">{count}<'
+    )
+
+
+def list_count(words):
+    return (
+        '<span class="muted small" id="list-count" aria-live="polite" hx-swap-oob="true">'
+        f"{words}</span>"
+    )
+
+
+def test_quick_add_by_htmx_updates_the_list_and_sidebar_counts(client, erin, project, spread):
+    client.force_login(erin)
+    page = list_url(project, "?priority=high")
+    html = client.get(page).content.decode()
+    assert (
+        '<span class="muted small" id="list-count" aria-live="polite">4 tasks match</span>' in html
+    )
+    assert f'id="nav-count-{project.pk}"' in html
+    response = client.post(
+        create_url(project), {"title": "Fix the urgent bug", "quick": "1"}, **htmx_from(page)
+    )
+    html = response.content.decode()
+    # The sidebar counts every open task; the list counts what its filters match (the new
+    # task has no priority, so the filtered count stays; it shows until the page reloads).
+    assert nav_count(project, len(spread)) in html
+    assert list_count("4 tasks match") in html
+    unfiltered = client.post(
+        create_url(project), {"title": "Another", "quick": "1"}, **htmx_from(list_url(project))
+    )
+    assert list_count(f"{len(spread) + 1} tasks") in unfiltered.content.decode()
+
+
+def test_complete_by_htmx_updates_the_counts_of_the_page_it_came_from(
+    client, erin, project, spread
+):
+    client.force_login(erin)
+    task = spread["match"]
+    complete = reverse("tasks:task-complete", args=[task.pk])
+    open_before = len(spread) - 1
+    on_list = client.post(complete, **htmx_from(list_url(project))).content.decode()
+    assert nav_count(project, open_before - 1) in on_list
+    # Done tasks are hidden on the list: one fewer listed once it reloads.
+    assert list_count(f"{open_before - 1} tasks") in on_list
+    # From the dashboard there is no list count to update, only the sidebar.
+    on_dashboard = client.post(complete, **htmx_from(reverse("tasks:dashboard")))
+    html = on_dashboard.content.decode()
+    assert nav_count(project, open_before) in html
+    assert 'id="list-count"' not in html
+    # Another project's list is not this one.
+    other = ProjectFactory()
+    assert (
+        'id="list-count"'
+        not in client.post(complete, **htmx_from(list_url(other))).content.decode()
+    )
 
 
 def test_quick_add_by_htmx_with_errors_retargets_the_form(client, erin, project):
@@ -344,13 +437,91 @@ def test_default_order_puts_open_tasks_first_then_by_due_date(client, erin, proj
         due_date=today + datetime.timedelta(days=1),
     )
     client.force_login(erin)
-    assert titles(client.get(list_url(project))) == [
+    assert titles(client.get(list_url(project, "?completed=show"))) == [
         "tomorrow urgent",
         "tomorrow low",
         "next week",
         "undated",
         "done early",
     ]
+
+
+def test_completed_tasks_are_hidden_until_asked_for(client, erin, project, spread):
+    client.force_login(erin)
+    response = client.get(list_url(project))
+    assert spread["done"].title not in titles(response)
+    assert len(titles(response)) == len(spread) - 1
+    html = response.content.decode()
+    assert 'name="completed" value="show"' in html
+    assert "Show completed" in html
+    shown = client.get(list_url(project, "?completed=show"))
+    assert spread["done"].title in titles(shown)
+    # Showing them is a removable chip; "clear" goes back to the open tasks.
+    assert [chip.label for chip in shown.context["chips"]] == ["Completed shown"]
+    assert shown.context["chips"][0].remove_url == "?"
+
+
+def test_open_status_means_every_status_but_done(client, erin, project, spread):
+    TaskFactory(project=project, title="Started", status=Status.IN_PROGRESS)
+    client.force_login(erin)
+    response = client.get(list_url(project, "?status=open&completed=show"))
+    got = set(titles(response))
+    assert spread["done"].title not in got
+    assert {"Started", spread["match"].title} <= got
+    assert [chip.label for chip in response.context["chips"]] == [
+        "Status: Open",
+        "Completed shown",
+    ]
+
+
+def test_several_statuses_and_priorities_at_once(client, erin, project, spread):
+    TaskFactory(project=project, title="Started high", status=Status.IN_PROGRESS, priority="high")
+    TaskFactory(project=project, title="Started none", status=Status.IN_PROGRESS)
+    client.force_login(erin)
+    query = "?status=in_progress&status=done&priority=high&priority=low"
+    response = client.get(list_url(project, query))
+    assert set(titles(response)) == {"Started high", spread["done"].title}
+    html = response.content.decode()
+    # Each chosen value is ticked in its menu, and the menus say what is chosen.
+    assert 'name="status" value="in_progress" checked' in html
+    assert 'name="status" value="done" checked' in html
+    assert 'name="priority" value="low" checked' in html
+    assert 'name="status" value="todo" checked' not in html
+    assert response.context["status_summary"] == "In progress, Done"
+    # Each value is its own chip: removing one keeps the others.
+    chip = next(c for c in response.context["chips"] if c.label == "Status: Done")
+    assert chip.remove_url == "?status=in_progress&priority=high&priority=low"
+
+
+def test_everything_done_says_so_and_offers_to_show_it(client, erin, project):
+    TaskFactory(project=project, title="Finished", status=Status.DONE)
+    client.force_login(erin)
+    response = client.get(list_url(project))
+    html = response.content.decode()
+    assert "Everything here is done" in html
+    assert 'href="?completed=show"' in html
+
+
+def test_search_in_the_list_puts_open_tasks_first(client, erin, project):
+    TaskFactory(project=project, title="Bug in the login page", status=Status.DONE)
+    TaskFactory(project=project, title="Bug in the footer")
+    client.force_login(erin)
+    response = client.get(list_url(project, "?search=bug&completed=show"))
+    assert titles(response) == ["Bug in the footer", "Bug in the login page"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's")
+def test_search_in_the_list_ranks_open_tasks_by_best_match(client, erin, project):
+    today = timezone.localdate()
+    # The weaker match is older: without ranking it would come first.
+    TaskFactory(project=project, title="Call the bank", description="about an invoice")
+    TaskFactory(project=project, title="Invoice", description="the invoice for the invoice run")
+    TaskFactory(
+        project=project, title="Invoice invoice invoice", status=Status.DONE, due_date=today
+    )
+    client.force_login(erin)
+    response = client.get(list_url(project, "?search=invoice&completed=show"))
+    assert titles(response) == ["Invoice", "Call the bank", "Invoice invoice invoice"]
 
 
 def test_sort_by_priority_and_title(client, erin, project):
@@ -412,3 +583,37 @@ def test_list_query_count_is_constant(client, erin, project, django_assert_num_q
 def test_row_links_match_the_url_map():
     for name in ["tasks:task-detail", "tasks:task-complete", "tasks:task-move"]:
         assert row_url(name, 42) == reverse(name, args=[42])
+
+
+# ---------------------------------------------------------------------------
+# One row representation: the page and every htmx answer draw a task the same way
+# ---------------------------------------------------------------------------
+def row_html(html, task):
+    """The ``<li>`` of ``task`` in a page or an htmx answer."""
+    at = html.index(f'id="task-{task.pk}"')
+    return html[html.rindex("<li", 0, at) : html.index("</li>", at) + len("</li>")]
+
+
+def test_quick_add_answers_the_row_the_page_draws(client, erin, alice, project):
+    client.force_login(erin)
+    page = list_url(project)
+    data = {
+        "title": "Same everywhere",
+        "quick": "1",
+        "assignee": alice.pk,
+        "due_date": "2030-01-02",
+    }
+    added = client.post(create_url(project), data, **htmx_from(page)).content.decode()
+    task = Task.objects.get(title="Same everywhere")
+    assert row_html(added, task) == row_html(client.get(page).content.decode(), task)
+
+
+def test_complete_answers_the_row_the_page_draws(client, erin, alice, project, tag):
+    task = TaskFactory(project=project, assignee=alice, tags=[tag], priority=Priority.HIGH)
+    client.force_login(erin)
+    page = list_url(project)
+    complete = reverse("tasks:task-complete", args=[task.pk])
+    client.post(complete, **htmx_from(page))
+    # Completed then reopened: the second answer is the task as the page lists it.
+    reopened = client.post(complete, **htmx_from(page)).content.decode()
+    assert row_html(reopened, task) == row_html(client.get(page).content.decode(), task)

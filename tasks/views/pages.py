@@ -15,7 +15,7 @@ from django.views.generic import TemplateView
 from tasks.filters import search_tasks
 from tasks.models import Project, Role, Task
 from tasks.views.task_access import TaskPageMixin, today
-from tasks.views.task_list import SORTS, sort_tasks
+from tasks.views.task_list import SORTS, done_last, sort_tasks
 
 PAGE_SIZE = 50
 #: The dashboard lists at most this many of my open tasks (the rest are on "My tasks").
@@ -186,7 +186,10 @@ class MyTasksView(TaskPageMixin, TemplateView):
 
 
 class SearchView(TaskPageMixin, TemplateView):
-    """Tasks in all my projects whose title or description match ``q``, best match first."""
+    """
+    Tasks in all my projects whose title or description match ``q``: open ones first (what
+    is still to do), then best match first.
+    """
 
     template_name = "tasks/search.html"
 
@@ -204,7 +207,7 @@ class SearchView(TaskPageMixin, TemplateView):
         )
         if q:
             results = search_tasks(Task.objects.visible_to(user).for_list(), q).order_by(
-                "-search_rank", "-updated_at", "-id"
+                done_last(), "-search_rank", "-updated_at", "-id"
             )
             page = Paginator(results, PAGE_SIZE).get_page(self.request.GET.get("page"))
             rows = list(page.object_list)

@@ -9,11 +9,13 @@ view alike, so an archived project's history stays as it was until an owner unar
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, render, resolve_url
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
@@ -31,11 +33,30 @@ class TaskPageMixin(LoginRequiredMixin):
 
     def handle_no_permission(self) -> HttpResponse:
         response = super().handle_no_permission()
-        if getattr(self.request, "htmx", False) and not self.request.user.is_authenticated:
+        htmx = getattr(self.request, "htmx", False)
+        if htmx and not self.request.user.is_authenticated:
+            if self.request.method == "POST":
+                return session_expired(self.request)
             # An expired session during an htmx swap: load the login page as a whole page,
             # instead of swapping it into a task row.
             return HttpResponseClientRedirect(response["Location"])
         return response
+
+
+def session_expired(request: HttpRequest) -> HttpResponse:
+    """
+    An htmx change (a quick add, a comment) sent after the session ended: a 401 that says so
+    above the page (``#session-expired``) and leaves the form alone, so what was typed stays
+    in it. Sending the person to the login page instead would throw their text away.
+    """
+    back = request.htmx.current_url_abs_path or "/"
+    login_url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+    response = render(
+        request, "includes/session_expired.html", {"login_url": login_url}, status=401
+    )
+    response["HX-Retarget"] = "#session-expired"
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def visible_project(user, pk: int) -> Project:

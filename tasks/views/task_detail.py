@@ -5,16 +5,28 @@ delete after confirmation, the complete toggle, and its comments.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.dateformat import format as date_format
 from django.views import View
 from django_htmx.http import retarget
 
 from tasks import services
-from tasks.forms import CommentForm, TaskEditForm, TaskForm, apply_service_errors
+from tasks.forms import (
+    EDIT_FIELDS,
+    CommentForm,
+    TaskEditForm,
+    TaskForm,
+    apply_service_errors,
+    task_values,
+)
 from tasks.models import Comment, Priority, Status, Task
 from tasks.views.task_access import (
     TaskPageMixin,
@@ -25,16 +37,47 @@ from tasks.views.task_access import (
     today,
     visible_task,
 )
-from tasks.views.task_list import project_members
+from tasks.views.task_list import counts_after_change, project_members
 
 STALE_MESSAGE = (
-    "Someone else saved this task while you were editing it. Your changes are below and "
-    "have not been saved; the newer values are shown beside the form. Save again to "
-    "replace them with yours."
+    "Someone else saved this task while you were editing it, and you both changed {fields}. "
+    "Nothing of yours is lost: choose which value to keep for each, then save."
+)
+
+RESAVED_MESSAGE = (
+    "Someone else saved this task again while yours was being saved. Your changes are kept "
+    "below, on top of their newer values: check them and save again."
 )
 
 #: Side-panel fields that can be changed one at a time, in place.
 INLINE_FIELDS = ("status", "priority", "assignee", "due_date")
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def current_field_value(task: Task, name: str) -> Any:
+    if name == "tags":
+        return list(task.tags.all())
+    return getattr(task, name)
+
+
+def describe(name: str, value: Any) -> str:
+    """One field's value in words, for the side-by-side choice of the conflict screen."""
+    if name == "status":
+        return Status(value).label
+    if name == "priority":
+        return Priority(value).label
+    if name == "due_date":
+        return date_format(value, "j F Y") if value else "No date"
+    if name == "assignee":
+        return value.name if value else "Unassigned"
+    if name == "tags":
+        return ", ".join(sorted((tag.name for tag in value), key=str.lower)) or "No tags"
+    if name == "project":
+        return value.name
+    return value or "(empty)"
 
 
 def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> dict:
@@ -88,8 +131,10 @@ class TaskUpdateView(TaskPageMixin, View):
         require_writable(task.project, self.request.user)
         return task
 
-    def build_form(self, task: Task, data=None) -> TaskEditForm:
-        return TaskEditForm(data, instance=task, project=task.project, user=self.request.user)
+    def build_form(self, task: Task, data=None, asking: bool = False) -> TaskEditForm:
+        return TaskEditForm(
+            data, instance=task, project=task.project, user=self.request.user, asking=asking
+        )
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = self.get_task()
@@ -102,20 +147,49 @@ class TaskUpdateView(TaskPageMixin, View):
         form = self.build_form(task, request.POST)
         if not form.is_valid():
             return self.render_form(task, form)
+        fields = form.task_fields()
         try:
             task = services.task_update(
                 task=task,
                 by=request.user,
                 expected_version=form.cleaned_data["version"],
-                **form.task_fields(),
+                **fields,
             )
         except services.StaleVersion as stale:
-            return self.render_stale(task, stale.current)
+            return self.merge_or_ask(form, stale.current, fields)
         except ValidationError as error:
             apply_service_errors(form, error)
             return self.render_form(task, form)
         messages.success(request, f"Saved “{task.title}”.")
         return redirect(task)
+
+    def merge_or_ask(self, form: TaskEditForm, current: Task, fields: dict) -> HttpResponse:
+        """
+        Someone saved the task since the form was loaded. When they changed other fields than
+        this user did, write this user's fields on top of theirs; when both changed a field,
+        ask which value to keep.
+        """
+        disputed = form.conflicts_with(current)
+        if not disputed:
+            try:
+                task = services.task_update(
+                    task=current, by=self.request.user, expected_version=current.version, **fields
+                )
+            except services.StaleVersion as again:
+                # Saved yet again in between: compare with that newer version instead.
+                current = again.current
+                disputed = form.conflicts_with(current)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+                return self.render_form(current, form)
+            else:
+                messages.success(
+                    self.request,
+                    f"Saved “{task.title}”. Someone else changed this task meanwhile; "
+                    "their changes to the fields you left alone are kept.",
+                )
+                return redirect(task)
+        return self.render_conflict(form, current, disputed)
 
     def post_inline(self, task: Task, name: str) -> HttpResponse:
         """One field from the side panel, checked against the version the page showed."""
@@ -136,18 +210,52 @@ class TaskUpdateView(TaskPageMixin, View):
             messages.error(self.request, " ".join(error.messages))
         return redirect(task)
 
-    def render_stale(self, task: Task, current: Task) -> HttpResponse:
+    def render_conflict(
+        self, form: TaskEditForm, current: Task, disputed: list[str]
+    ) -> HttpResponse:
+        """
+        The form again, now based on ``current``: the user's changes kept, the fields only the
+        other person changed showing their values, each disputed field side by side.
+        """
+        changed = form.changed_by_user()
+        theirs = task_values(current)
         data = self.request.POST.copy()
+        for name in EDIT_FIELDS:
+            if name not in changed:
+                value = theirs[name]
+                data.setlist(name, value if isinstance(value, list) else [value])
+        for name in list(data):
+            if name.startswith("keep_"):
+                del data[name]
         data["version"] = current.version
-        form = self.build_form(current, data)
-        form.is_valid()
-        form.add_error(None, STALE_MESSAGE)
-        return self.render_form(
-            current, form, current=current, current_tags=list(current.tags.all())
+        data["original"] = json.dumps(theirs)
+        data["disputed"] = ",".join(disputed)
+        rebased = self.build_form(current, data, asking=True)
+        rebased.is_valid()
+        labels = [str(rebased.fields[name].label).lower() for name in disputed]
+        rebased.add_error(
+            None, STALE_MESSAGE.format(fields=_join(labels)) if labels else RESAVED_MESSAGE
         )
+        return self.render_form(current, rebased)
 
-    def render_form(self, task: Task, form: TaskEditForm, **extra) -> HttpResponse:
-        context = {"task": task, "project": task.project, "form": form, **extra}
+    def render_form(self, task: Task, form: TaskEditForm) -> HttpResponse:
+        context = {"task": task, "project": task.project, "form": form}
+        disputed = form.disputed_fields()
+        if disputed:
+            # The side-by-side choice: the saved value (the task as it is now) and the user's.
+            cleaned = getattr(form, "cleaned_data", {})
+            context["current"] = task
+            context["current_tags"] = list(task.tags.all())
+            context["conflicts"] = [
+                {
+                    "name": name,
+                    "label": form.fields[name].label,
+                    "theirs": describe(name, current_field_value(task, name)),
+                    "mine": describe(name, cleaned[name]) if name in cleaned else "(not valid)",
+                    "keep": form.data.get(f"keep_{name}", ""),
+                }
+                for name in disputed
+            ]
         return render(self.request, self.template_name, context)
 
 
@@ -184,13 +292,17 @@ class TaskCompleteView(TaskPageMixin, View):
             task = services.task_complete(task=task, by=request.user)
             done = True
         if request.htmx:
-            return render_row(
+            response = render_row(
                 request,
                 task,
                 can_edit=True,
                 show_project=bool(request.POST.get("show_project")),
                 hide_assignee=bool(request.POST.get("hide_assignee")),
             )
+            # The row, then the counts it changed (out of band).
+            counts = counts_after_change(request, task.project)
+            response.write(render_to_string("tasks/_counts_oob.html", counts, request=request))
+            return response
         verb = "Completed" if done else "Reopened"
         messages.success(request, f"{verb} “{task.title}”.")
         return redirect(safe_next(request, task.project.get_absolute_url()))
@@ -221,7 +333,13 @@ class CommentCreateView(TaskPageMixin, View):
             return render(
                 request,
                 "tasks/_comment_added.html",
-                {"task": task, "comment": comment, "comment_form": CommentForm(), "can_edit": True},
+                {
+                    "task": task,
+                    "comment": comment,
+                    "comment_form": CommentForm(),
+                    "can_edit": True,
+                    "comment_count": task.comments.count(),
+                },
             )
         if comment is None:
             context = task_page_context(request, task, comment_form=form)
@@ -288,7 +406,11 @@ class CommentDeleteView(CommentAuthorMixin, View):
         task = comment.task
         services.comment_delete(comment=comment, by=request.user)
         if request.htmx:
-            # An empty answer: htmx swaps the comment out of the page.
-            return HttpResponse("")
+            # Only the new count (out of band): htmx swaps the comment out of the page.
+            return render(
+                request,
+                "tasks/_comment_count.html",
+                {"count": task.comments.count(), "oob": True},
+            )
         messages.success(request, "Comment deleted.")
         return redirect(f"{task.get_absolute_url()}#comments")

@@ -1,13 +1,16 @@
 """
 A project's task list (filters, sort, pages, quick add) and the new-task form.
 
-Default order, when no sort is chosen: open tasks before done ones, then by due date (undated
-last), then most urgent first, then oldest first — what needs doing next is at the top.
+Done tasks are left out unless asked for ("Show completed", or Done among the statuses chosen).
+Default order, when no sort is chosen: open tasks before done ones, then (when searching) the
+best matches, then by due date (undated last), then most urgent first, then oldest first —
+what needs doing next is at the top.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,13 +18,14 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.views import View
 from django.views.generic import TemplateView
 from django_htmx.http import retarget
 
 from accounts.models import User
 from tasks import services
-from tasks.filters import DueBucket, TaskFilter, order_tasks
+from tasks.filters import OPEN, DueBucket, TaskListFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
 from tasks.models import Priority, Project, Status, Task, TaskQuerySet
 from tasks.views.task_access import (
@@ -49,24 +53,105 @@ SORT_VALUES = {value for value, _ in SORTS if value}
 
 #: Query-string keys the list reads as filters (the same names as the API's).
 FILTER_KEYS = ["search", "status", "priority", "assignee", "tag", "due"]
+#: ``?completed=show`` lists done tasks too; without it (and without a status chosen) they are
+#: left out, so the list is what is still to do.
+SHOW_COMPLETED = ("completed", "show")
+STATUS_CHOICES = [(OPEN, "Open"), *Status.choices]
 
 
-def next_up_order(queryset: TaskQuerySet) -> TaskQuerySet:
-    """Open before done, then due date (undated last), then priority, then oldest."""
+def done_last() -> Case:
+    return Case(
+        When(status=Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+
+
+def next_up_order(queryset: TaskQuerySet, *, ranked: bool = False) -> TaskQuerySet:
+    """
+    Open before done, then (``ranked``: after a text search) best match first, then due date
+    (undated last), then priority, then oldest.
+    """
+    rank = [F("search_rank").desc()] if ranked else []
     return queryset.with_priority_rank().order_by(
-        Case(
-            When(status=Status.DONE, then=Value(1)), default=Value(0), output_field=IntegerField()
-        ),
+        done_last(),
+        *rank,
         F("due_date").asc(nulls_last=True),
         F("priority_rank").desc(),
         "id",
     )
 
 
-def sort_tasks(queryset: TaskQuerySet, sort: str) -> TaskQuerySet:
+def sort_tasks(queryset: TaskQuerySet, sort: str, *, ranked: bool = False) -> TaskQuerySet:
     if sort in SORT_VALUES:
         return order_tasks(queryset, sort)
-    return next_up_order(queryset)
+    return next_up_order(queryset, ranked=ranked)
+
+
+def filled(query: QueryDict, key: str) -> list[str]:
+    return [value for value in query.getlist(key) if value.strip()]
+
+
+def shows_completed(query: QueryDict) -> bool:
+    """Done tasks are listed when asked for, or when the statuses chosen say which to list."""
+    key, value = SHOW_COMPLETED
+    return query.get(key) == value or bool(filled(query, "status"))
+
+
+def list_tasks(request: HttpRequest, project: Project, query: QueryDict):
+    """
+    The project's tasks as the list shows them for ``query`` (filters, completed or not, sort),
+    and the filter errors. The page and the counts sent after an htmx action share it.
+    """
+    # The page's project is known: rows share it instead of each joining a copy of it.
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .filter(project=project)
+        .for_list()
+        .select_related(None)
+        .select_related("assignee")
+        .defer("description")
+    )
+    if not shows_completed(query):
+        tasks = tasks.open()
+    filter_errors = {}
+    if any(filled(query, key) for key in FILTER_KEYS):
+        # Built only when filtering: an unfiltered page (the usual first view) skips
+        # the FilterSet's form, which costs about a tenth of the page.
+        task_filter = TaskListFilter(query, queryset=tasks, request=request)
+        tasks, filter_errors = task_filter.qs, task_filter.errors
+    ranked = bool(query.get("search", "").strip()) and "search" not in filter_errors
+    return sort_tasks(tasks, query.get("sort", ""), ranked=ranked), filter_errors
+
+
+def counts_after_change(request: HttpRequest, project: Project) -> dict:
+    """
+    Context for ``tasks/_counts_oob.html``: the counts an htmx change to one of ``project``'s
+    tasks alters. The list's "N tasks" is counted again only when the change came from that
+    project's list, with the filters of the page the person is looking at.
+    """
+    project.open_count = project.tasks.open().count()
+    context = {"counted_project": project, "list_count": None, "list_filtered": False}
+    page = urlsplit(request.htmx.current_url_abs_path or "")
+    try:
+        match = resolve(page.path)
+    except Resolver404:
+        return context
+    if match.view_name != "tasks:project-detail" or match.kwargs.get("pk") != project.pk:
+        return context
+    query = QueryDict(page.query, mutable=True)
+    query.pop("project", None)
+    tasks, _ = list_tasks(request, project, query)
+    key, value = SHOW_COMPLETED
+    context["list_count"] = tasks.count()
+    context["list_filtered"] = query.get(key) == value or any(
+        filled(query, name) for name in FILTER_KEYS
+    )
+    return context
+
+
+def choice_summary(chosen: list[str], choices: list[tuple[str, str]], anything: str) -> str:
+    """ "To do, In progress" for the chosen values of a multiple-choice filter."""
+    labels = [label for value, label in choices if value in chosen]
+    return ", ".join(labels) if labels else anything
 
 
 @dataclass(frozen=True)
@@ -91,7 +176,7 @@ def without(query: QueryDict, key: str, value: str | None = None) -> str:
 
 def filter_chips(query: QueryDict, *, members: list[User], tags: list, user) -> list[Chip]:
     """Chips for the filters in ``query``, labelled in words rather than ids."""
-    status_labels = dict(Status.choices)
+    status_labels = dict(STATUS_CHOICES)
     priority_labels = dict(Priority.choices)
     due_labels = dict(DueBucket.CHOICES)
     people = {str(member.pk): member.name for member in members}
@@ -115,6 +200,9 @@ def filter_chips(query: QueryDict, *, members: list[User], tags: list, user) -> 
             else:
                 label = f"Due: {due_labels.get(value, value)}"
             chips.append(Chip(label, without(query, key, value)))
+    key, value = SHOW_COMPLETED
+    if query.get(key) == value:
+        chips.append(Chip("Completed shown", without(query, key)))
     return chips
 
 
@@ -140,23 +228,8 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
 
         query = request.GET.copy()
         query.pop("project", None)  # the page is the project
-        # The page's project is known: rows share it instead of each joining a copy of it.
-        tasks = (
-            Task.objects.visible_to(user)
-            .filter(project=project)
-            .for_list()
-            .select_related(None)
-            .select_related("assignee")
-            .defer("description")
-        )
-        filter_errors = {}
-        if any(value.strip() for key in FILTER_KEYS for value in query.getlist(key)):
-            # Built only when filtering: an unfiltered page (the usual first view) skips
-            # the FilterSet's form, which costs about a tenth of the page.
-            task_filter = TaskFilter(query, queryset=tasks, request=request)
-            tasks, filter_errors = task_filter.qs, task_filter.errors
+        tasks, filter_errors = list_tasks(request, project, query)
         sort = query.get("sort", "")
-        tasks = sort_tasks(tasks, sort)
         page = Paginator(tasks, PAGE_SIZE).get_page(query.get("page"))
         rows = list(page.object_list)
         for task in rows:
@@ -165,7 +238,16 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
             task.can_edit = editable
 
         chips = filter_chips(query, members=members, tags=tags, user=user)
+        # An empty list that only looks empty because everything is done says so.
+        all_done = (
+            not rows
+            and not chips
+            and not shows_completed(query)
+            and project.tasks.filter(status=Status.DONE).exists()
+        )
         context.update(
+            all_done=all_done,
+            show_completed_url=f"?{query.urlencode()}&completed=show".replace("?&", "?"),
             project=project,
             can_edit=editable,
             members=members,
@@ -174,8 +256,16 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
             tasks=rows,
             chips=chips,
             filter_errors=filter_errors,
-            values={key: query.get(key, "") for key in [*FILTER_KEYS, "sort"]},
-            statuses=Status.choices,
+            values={
+                **{key: query.get(key, "") for key in [*FILTER_KEYS, "sort"]},
+                "status": filled(query, "status"),
+                "priority": filled(query, "priority"),
+            },
+            status_summary=choice_summary(filled(query, "status"), STATUS_CHOICES, "Any"),
+            priority_summary=choice_summary(filled(query, "priority"), Priority.choices, "Any"),
+            show_completed=shows_completed(query),
+            completed_chosen=query.get(SHOW_COMPLETED[0]) == SHOW_COMPLETED[1],
+            statuses=STATUS_CHOICES,
             priorities=Priority.choices,
             due_buckets=DueBucket.CHOICES,
             sorts=SORTS,
@@ -232,6 +322,7 @@ class TaskCreateView(TaskPageMixin, View):
                     "quick_form": TaskForm(project=project),
                     "list_url": safe_next(request, project.get_absolute_url()),
                     "row_next": request.htmx.current_url_abs_path or "",
+                    **counts_after_change(request, project),
                 },
             )
         messages.success(request, f"Added “{task.title}”.")
@@ -250,6 +341,8 @@ class TaskCreateView(TaskPageMixin, View):
         )
 
     def render_form(self, project: Project, form: TaskForm) -> HttpResponse:
+        # The title is where a new task starts: focused on arrival, and "n" comes back to it.
+        form.fields["title"].widget.attrs.update({"autofocus": True, "data-shortcut": "n"})
         return render(
             self.request,
             self.template_name,
