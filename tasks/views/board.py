@@ -19,11 +19,9 @@ from django.views.generic import TemplateView
 
 from tasks import services
 from tasks.forms import TaskMoveForm
-from tasks.models import Project, Status, Task
+from tasks.models import Project, Status, Task, require_writable
 from tasks.views.task_access import (
     TaskPageMixin,
-    can_write,
-    require_writable,
     safe_next,
     today,
     visible_project,
@@ -90,7 +88,7 @@ def board_context(project: Project, user, show: str = "") -> dict:
     return {
         "project": project,
         "columns": columns,
-        "can_edit": can_write(project, user),
+        "can_edit": project.can_write(user),
         "show": show if show in statuses else "",
         "today": today(),
     }
@@ -141,8 +139,6 @@ class TaskMoveView(TaskPageMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = visible_task(request.user, pk)
-        project = task.project
-        require_writable(project, request.user)
         form = TaskMoveForm(request.POST)
         if not form.is_valid():
             if not request.htmx:
@@ -162,6 +158,7 @@ class TaskMoveView(TaskPageMixin, View):
             return HttpResponseBadRequest(
                 " ".join(error.messages), content_type="text/plain; charset=utf-8"
             )
+        project = task.project
         show = request.POST.get("show", "")
         if request.htmx:
             context = board_context(project, request.user, show)
