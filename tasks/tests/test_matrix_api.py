@@ -238,5 +238,9 @@ def test_api_matrix(db, world, name, method, case, row):
     assert got == want, f"{method.upper()} {path} as {row}: got {got}, expected {want}"
     if got == 401:
         assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+        assert response.json() == {
+            "detail": "Authentication credentials were not provided.",
+            "errors": {},
+        }
     if got >= 400 and not path.endswith(("/docs/", "/redoc/")):
         assert set(response.json()) == {"detail", "errors"}, response.content
