@@ -82,7 +82,7 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
         """Leave every project first, so the last-owner rule holds and the history says so."""
         for membership in obj.memberships.select_related("project", "user"):
             try:
-                services.member_remove(membership=membership, by=request.user)
+                services.member_remove(membership=membership, by=request.user, as_staff=True)
             except ValidationError as error:
                 raise ValidationError(f"{membership.project}: {' '.join(error.messages)}") from None
         obj.delete()

@@ -44,16 +44,18 @@ class CommentAdmin(ServiceAdmin):
             if change:
                 if "body" in form.changed_data:
                     services.comment_edit(
-                        comment=fresh_comment(obj.pk), by=request.user, body=obj.body
+                        comment=fresh_comment(obj.pk), by=request.user, as_staff=True, body=obj.body
                     )
             else:
-                comment = services.comment_add(task=obj.task, by=request.user, body=obj.body)
+                comment = services.comment_add(
+                    task=obj.task, by=request.user, as_staff=True, body=obj.body
+                )
                 copy_state(comment, obj)
         except REFUSALS as error:
             self.refuse(request, error)
 
     def delete_through_service(self, request, obj):
-        services.comment_delete(comment=fresh_comment(obj.pk), by=request.user)
+        services.comment_delete(comment=fresh_comment(obj.pk), by=request.user, as_staff=True)
 
 
 @admin.register(Activity)

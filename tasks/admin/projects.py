@@ -100,10 +100,11 @@ class ProjectAdmin(ServiceAdmin):
                     if name in ("name", "description", "colour", "is_archived")
                 }
                 if fields:
-                    services.project_update(project=obj, by=request.user, **fields)
+                    services.project_update(project=obj, by=request.user, as_staff=True, **fields)
             else:
                 project = services.project_create(
                     by=request.user,
+                    as_staff=True,
                     name=data["name"],
                     description=data.get("description", ""),
                     colour=data.get("colour") or Project.DEFAULT_COLOUR,
@@ -122,7 +123,11 @@ class ProjectAdmin(ServiceAdmin):
             # save never leaves the project without an owner on the way.
             for membership in formset.new_objects:
                 services.member_add(
-                    project=project, user=membership.user, role=membership.role, by=by
+                    project=project,
+                    user=membership.user,
+                    role=membership.role,
+                    by=by,
+                    as_staff=True,
                 )
             role_changes = sorted(
                 (
@@ -133,15 +138,19 @@ class ProjectAdmin(ServiceAdmin):
                 key=lambda change: -ROLE_RANK[Role(change[1])],
             )
             for pk, role in role_changes:
-                services.member_change_role(membership=_fresh_membership(pk), role=role, by=by)
+                services.member_change_role(
+                    membership=_fresh_membership(pk), role=role, by=by, as_staff=True
+                )
             for membership in formset.deleted_objects:
-                services.member_remove(membership=_fresh_membership(membership.pk), by=by)
+                services.member_remove(
+                    membership=_fresh_membership(membership.pk), by=by, as_staff=True
+                )
         except REFUSALS as error:
             self.refuse(request, error)
         return None
 
     def delete_through_service(self, request, obj):
-        services.project_delete(project=obj, by=request.user)
+        services.project_delete(project=obj, by=request.user, as_staff=True)
 
 
 @admin.register(Membership)
@@ -166,18 +175,25 @@ class MembershipAdmin(ServiceAdmin):
             if change:
                 if "role" in form.changed_data:
                     services.member_change_role(
-                        membership=_fresh_membership(obj.pk), role=obj.role, by=request.user
+                        membership=_fresh_membership(obj.pk),
+                        role=obj.role,
+                        by=request.user,
+                        as_staff=True,
                     )
             else:
                 membership = services.member_add(
-                    project=obj.project, user=obj.user, role=obj.role, by=request.user
+                    project=obj.project,
+                    user=obj.user,
+                    role=obj.role,
+                    by=request.user,
+                    as_staff=True,
                 )
                 copy_state(membership, obj)
         except REFUSALS as error:
             self.refuse(request, error)
 
     def delete_through_service(self, request, obj):
-        services.member_remove(membership=_fresh_membership(obj.pk), by=request.user)
+        services.member_remove(membership=_fresh_membership(obj.pk), by=request.user, as_staff=True)
 
 
 @admin.register(Tag)
@@ -204,14 +220,18 @@ class TagAdmin(ServiceAdmin):
             if change:
                 fields = {n: getattr(obj, n) for n in form.changed_data if n in ("name", "colour")}
                 if fields:
-                    services.tag_update(tag=obj, by=request.user, **fields)
+                    services.tag_update(tag=obj, by=request.user, as_staff=True, **fields)
             else:
                 tag = services.tag_create(
-                    project=obj.project, name=obj.name, colour=obj.colour, by=request.user
+                    project=obj.project,
+                    name=obj.name,
+                    colour=obj.colour,
+                    by=request.user,
+                    as_staff=True,
                 )
                 copy_state(tag, obj)
         except REFUSALS as error:
             self.refuse(request, error)
 
     def delete_through_service(self, request, obj):
-        services.tag_delete(tag=obj, by=request.user)
+        services.tag_delete(tag=obj, by=request.user, as_staff=True)

@@ -242,6 +242,7 @@ class TaskAdmin(ServiceAdmin):
                 task = services.task_update(
                     task=obj,
                     by=request.user,
+                    as_staff=True,
                     expected_version=data.get("expected_version"),
                     **fields,
                 )
@@ -249,6 +250,7 @@ class TaskAdmin(ServiceAdmin):
                 task = services.task_create(
                     project=data["project"],
                     by=request.user,
+                    as_staff=True,
                     title=data["title"],
                     description=data.get("description", ""),
                     status=data["status"],
@@ -278,17 +280,19 @@ class TaskAdmin(ServiceAdmin):
         by = request.user
         try:
             for comment in formset.deleted_objects:
-                services.comment_delete(comment=fresh_comment(comment.pk), by=by)
+                services.comment_delete(comment=fresh_comment(comment.pk), by=by, as_staff=True)
             for comment, _changed in formset.changed_objects:
-                services.comment_edit(comment=fresh_comment(comment.pk), by=by, body=comment.body)
+                services.comment_edit(
+                    comment=fresh_comment(comment.pk), by=by, as_staff=True, body=comment.body
+                )
             for comment in formset.new_objects:
-                services.comment_add(task=form.instance, by=by, body=comment.body)
+                services.comment_add(task=form.instance, by=by, as_staff=True, body=comment.body)
         except REFUSALS as error:
             self.refuse(request, error)
         return None
 
     def delete_through_service(self, request, obj):
-        services.task_delete(task=obj, by=request.user)
+        services.task_delete(task=obj, by=request.user, as_staff=True)
 
     def _apply(
         self,
@@ -301,7 +305,7 @@ class TaskAdmin(ServiceAdmin):
         changed = 0
         for task in queryset.select_related(None).prefetch_related(None).order_by("pk"):
             try:
-                after = change(task=task, by=request.user)
+                after = change(task=task, by=request.user, as_staff=True)
             except REFUSALS as error:
                 self.message_user(request, f"“{task}”: {refusal_reason(error)}", messages.ERROR)
                 continue
