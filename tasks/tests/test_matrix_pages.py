@@ -61,7 +61,13 @@ def alices_own(row: str):
 
 GET = "get"
 POST = "post"
-TASK = {"title": "Renamed", "status": "todo", "priority": "none", "version": "{version}"}
+TASK = {
+    "title": "Renamed",
+    "status": "todo",
+    "priority": "none",
+    "version": "{version}",
+    "project": "{project}",
+}
 
 # Route (as the URLconf spells it) → the requests made to it. Forms whose only purpose is a
 # write (edit, delete, new task) are refused like the write itself in an archived project.
@@ -185,6 +191,8 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "tasks/<int:pk>/edit/": [
         Case(GET, "/tasks/{task}/edit/", member("editor", write=True)),
         Case(POST, "/tasks/{task}/edit/", member("editor", write=True), TASK),
+        # A role too low is refused whatever the form holds, before the form is read.
+        Case(POST, "/tasks/{task}/edit/", member("editor", write=True), {"title": ""}, "invalid"),
     ],
     "tasks/<int:pk>/delete/": [
         Case(GET, "/tasks/{task}/delete/", member("editor", write=True)),
