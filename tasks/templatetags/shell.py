@@ -8,13 +8,14 @@ query per request (``nav_projects``), whatever the number of projects or tasks.
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django import template
 from django.http import HttpRequest
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from tasks.models import Project, Task
+from tasks.templatetags.taskdesk import render_marker
 
 register = template.Library()
 
@@ -54,15 +55,10 @@ ICONS = {
 
 
 @register.simple_tag
+@functools.cache
 def icon(name: str, extra_class: str = "") -> SafeString:
     """An inline SVG stroke icon, hidden from screen readers (the control carries the words)."""
-    classes = f"icon {extra_class}".strip()
-    return format_html(
-        '<svg class="{}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
-        '<path d="{}"/></svg>',
-        classes,
-        mark_safe(ICONS[name]),  # constant paths defined above, never user input
-    )
+    return render_marker("icon", classes=f"icon {extra_class}".strip(), path=ICONS[name])
 
 
 def nav_projects(request: HttpRequest) -> list[Project]:

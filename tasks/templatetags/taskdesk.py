@@ -2,12 +2,11 @@
 Small display helpers shared by every page: avatars, colour dots, tag chips, priority and
 status markers, relative dates.
 
-The site's Content-Security-Policy forbids inline styles, so colours chosen by users are drawn
-as SVG ``fill`` attributes (allowed) and everything else uses CSS classes.
-
-The markers a list draws once per row are built by small functions cached on the plain values
-they show (a tag's name and colour, a person's name, a date and today's date): a page of 50
-rows repeats few distinct values, and building HTML was most of a row's render time.
+The markup of each marker is a partial of ``includes/markers.html``; the tags here only work
+out what it shows. The markers a list draws once per row are rendered once per distinct value
+(a tag's name and colour, a person's name, a date and today's date) and cached: a page of 50
+rows repeats few distinct values, and rendering them was most of a row's render time. (After
+editing ``markers.html``, restart the process to see the change.)
 """
 
 from __future__ import annotations
@@ -17,10 +16,11 @@ import functools
 import zlib
 
 from django import template
+from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from tasks.models import Priority, Status
 
@@ -36,6 +36,11 @@ PRIORITY_SYMBOLS = {
     Priority.NONE: "·",
 }
 STATUS_SYMBOLS = {Status.TODO: "○", Status.IN_PROGRESS: "◐", Status.DONE: "●"}
+
+
+def render_marker(partial: str, **data) -> SafeString:
+    """One partial of ``includes/markers.html`` rendered with ``data`` (escaped as usual)."""
+    return get_template(f"includes/markers.html#{partial}").render(data)
 
 
 #: Stands in for an object id while a URL is reversed once per list (digits, so that the
@@ -59,89 +64,60 @@ def _url_with_placeholder(name: str, script_prefix: str) -> str:
 
 
 @register.simple_tag
-def colour_dot(colour: str, size: int = 10):
+@functools.lru_cache(maxsize=1024)
+def colour_dot(colour: str, size: int = 10) -> SafeString:
     """A filled circle in a user-chosen colour (validated ``#rrggbb``), hidden from readers."""
-    return format_html(
-        '<svg class="dot" width="{0}" height="{0}" viewBox="0 0 10 10" aria-hidden="true" '
-        'focusable="false"><circle cx="5" cy="5" r="5" fill="{1}"/></svg>',
-        size,
-        colour,
-    )
+    return render_marker("colour_dot", colour=colour, size=size)
 
 
 @register.simple_tag
-def avatar(user, size: str = ""):
-    """Initials in a coloured circle; the colour is stable per user."""
+def avatar(user, size: str = "") -> SafeString:
+    """Initials in a coloured circle; the colour is stable per user. ``None``: unassigned."""
     if user is None:
-        return format_html('<span class="avatar avatar--empty" title="Unassigned">–</span>')
+        return render_marker("avatar", person=None)
     return _avatar_html(user.username, user.name, user.initials, size)
 
 
 @functools.lru_cache(maxsize=2048)
-def _avatar_html(username: str, name: str, initials: str, size: str):
+def _avatar_html(username: str, name: str, initials: str, size: str) -> SafeString:
     shade = zlib.crc32(username.encode()) % AVATAR_PALETTE_SIZE
-    size_class = f" avatar--{size}" if size else ""
-    return format_html(
-        '<span class="avatar avatar--c{}{}" title="{}"><span aria-hidden="true">{}</span>'
-        '<span class="visually-hidden">{}</span></span>',
-        shade,
-        size_class,
-        name,
-        initials,
-        name,
-    )
+    person = {"name": name, "initials": initials}
+    return render_marker("avatar", person=person, shade=shade, size=size)
 
 
 @register.simple_tag
-def tag_chip(tag):
+def tag_chip(tag) -> SafeString:
     return _tag_chip_html(tag.colour, tag.name)
 
 
 @functools.lru_cache(maxsize=4096)
-def _tag_chip_html(colour: str, name: str):
-    return format_html('<span class="chip">{}{}</span>', colour_dot(colour, 8), name)
+def _tag_chip_html(colour: str, name: str) -> SafeString:
+    return render_marker("tag_chip", tag={"colour": colour, "name": name})
 
 
 @register.simple_tag
-def tag_chips(tags):
-    return format_html_join("", "{}", ((tag_chip(tag),) for tag in tags))
+def tag_chips(tags) -> SafeString:
+    # Each chip is a rendered, escaped partial: joining them adds no markup.
+    return mark_safe("".join(tag_chip(tag) for tag in tags))
 
 
 @register.simple_tag
-def priority_marker(priority: str):
-    """Priority as a symbol plus words: never colour alone."""
-    return _priority_html(priority)
-
-
 @functools.cache
-def _priority_html(priority: str):
+def priority_marker(priority: str) -> SafeString:
+    """Priority as a symbol plus words: never colour alone. Nothing for no priority."""
     priority = Priority(priority)
     if priority == Priority.NONE:
-        return ""
-    return format_html(
-        '<span class="priority priority--{}" title="Priority: {}">'
-        '<span aria-hidden="true">{}</span> {}</span>',
-        priority.value,
-        priority.label,
-        PRIORITY_SYMBOLS[priority],
-        priority.label,
-    )
+        return SafeString("")
+    marker = {"value": priority.value, "label": priority.label}
+    return render_marker("priority", marker=marker, symbol=PRIORITY_SYMBOLS[priority])
 
 
 @register.simple_tag
-def status_badge(status: str):
-    return _status_html(status)
-
-
 @functools.cache
-def _status_html(status: str):
+def status_badge(status: str) -> SafeString:
     status = Status(status)
-    return format_html(
-        '<span class="status status--{}"><span aria-hidden="true">{}</span> {}</span>',
-        status.value.replace("_", "-"),
-        STATUS_SYMBOLS[status],
-        status.label,
-    )
+    marker = {"modifier": status.value.replace("_", "-"), "label": status.label}
+    return render_marker("status", marker=marker, symbol=STATUS_SYMBOLS[status])
 
 
 def relative_day(day: datetime.date, today: datetime.date | None = None) -> str:
@@ -164,15 +140,15 @@ def relative_day(day: datetime.date, today: datetime.date | None = None) -> str:
 
 
 @register.simple_tag
-def due_date(task, today: datetime.date | None = None):
+def due_date(task, today: datetime.date | None = None) -> SafeString:
     """A task's due date in words, red when overdue, bold when today; exact date on hover."""
     if task.due_date is None:
-        return ""
+        return SafeString("")
     return _due_html(task.due_date, today or timezone.localdate(), task.status == Status.DONE)
 
 
 @functools.lru_cache(maxsize=4096)
-def _due_html(due: datetime.date, today: datetime.date, done: bool):
+def _due_html(due: datetime.date, today: datetime.date, done: bool) -> SafeString:
     delta = (due - today).days
     if delta < 0 and not done:
         state, words = "overdue", ("1 day overdue" if delta == -1 else f"{-delta} days overdue")
@@ -180,20 +156,20 @@ def _due_html(due: datetime.date, today: datetime.date, done: bool):
         state, words = "today", "today"
     else:
         state, words = "upcoming", relative_day(due, today)
-    return format_html(
-        '<time class="due due--{}" datetime="{}" title="Due {}">{}</time>',
-        "done" if done else state,
-        due.isoformat(),
-        date_format(due, "l j F Y"),
-        words,
+    return render_marker(
+        "due",
+        state="done" if done else state,
+        iso=due.isoformat(),
+        long=date_format(due, "l j F Y"),
+        words=words,
     )
 
 
 @register.simple_tag
-def when(moment: datetime.datetime | None):
+def when(moment: datetime.datetime | None) -> SafeString:
     """A past moment relative to now ("3 hours ago"), the exact time on hover."""
     if moment is None:
-        return ""
+        return SafeString("")
     local = timezone.localtime(moment)
     seconds = (timezone.now() - moment).total_seconds()
     if seconds < 60:
@@ -205,17 +181,11 @@ def when(moment: datetime.datetime | None):
         words = "1 hour ago" if hours == 1 else f"{hours} hours ago"
     else:
         words = relative_day(local.date())
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),
-        date_format(local, "j F Y, H:i T"),
-        words,
+    return render_marker(
+        "when", iso=local.isoformat(), long=date_format(local, "j F Y, H:i T"), words=words
     )
 
 
-# ---------------------------------------------------------------------------
-# Activity in words
-# ---------------------------------------------------------------------------
 def _day(value: str | None) -> str:
     """An ISO date kept in ``Activity.changes`` as "3 Dec" (with the year when not this one)."""
     if not value:
@@ -328,7 +298,7 @@ def activity_words(activity) -> str:
 
 
 @register.simple_tag
-def activity_sentence(activity):
+def activity_sentence(activity) -> SafeString:
     """ "Erin moved this from To do to In progress" — the actor in bold, the rest escaped."""
     actor = activity.actor.name if activity.actor else "Someone"
-    return format_html("<strong>{}</strong> {}", actor, activity_words(activity))
+    return render_marker("activity", actor=actor, words=activity_words(activity))

@@ -1,0 +1,211 @@
+"""
+Every admin route × the people who may or may not run the installation (DESIGN §4, §5):
+anyone who is not staff (a project owner included) → the admin's log-in page, staff without a
+model's permission → 403, staff with only the view permission → reads, the superuser →
+everything the model admin offers; deleting anything inside an archived project → 403.
+
+Routes come from the URLconf and the admin's registry: a registered model missing from
+``MODELS``, or an admin route that is neither a model's page nor in ``SITE``, fails
+``test_every_admin_route_is_in_the_matrix``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLResolver, get_resolver, resolve
+
+from tasks.models import Task
+from tasks.tests.matrix_world import LOGIN, OK, build_world, destroy_world, outcome
+
+ROWS = ["anonymous", "outsider", "owner", "staff", "viewonly", "superuser", "archived-superuser"]
+NOT_STAFF = ("anonymous", "outsider", "owner")
+ADMIN_LOGIN = "/admin/login/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """How the matrix treats one registered model."""
+
+    object: str | None  # the world's id to open, None: the world has no row of it
+    add: bool = True  # the superuser may add one
+    change: bool = True  # …change one (else the change page is read-only)
+    delete: bool = True  # …delete one
+    in_project: bool = False  # lives inside a project: deleting it when archived is refused
+    archived_delete_ok: bool = False  # the project itself: an owner may delete it archived
+
+
+MODELS: dict[str, Model] = {
+    "auth.group": Model(object=None),
+    "axes.accessattempt": Model(object=None, add=False),
+    "axes.accesslog": Model(object=None, add=False),
+    "axes.accessfailurelog": Model(object=None, add=False),
+    "accounts.user": Model(object="walt"),
+    "accounts.apitoken": Model(object="token", add=False),
+    "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
+    "tasks.membership": Model(object="membership", in_project=True),
+    "tasks.tag": Model(object="tag", in_project=True),
+    "tasks.task": Model(object="task", in_project=True),
+    "tasks.comment": Model(object="comment", in_project=True),
+    # History, written by the domain only: nobody adds, changes or deletes it.
+    "tasks.activity": Model(object="activity", add=False, change=False, delete=False),
+}
+
+
+def staff_only(ok_for_staff):
+    """Non-staff → the admin log-in page; staff → ``ok_for_staff`` (a row → outcome, or one)."""
+
+    def expect(row: str):
+        if row in NOT_STAFF:
+            return LOGIN
+        return ok_for_staff(row) if callable(ok_for_staff) else ok_for_staff
+
+    return expect
+
+
+def needs(permission: str):
+    """Staff with ``permission`` (``view``, ``add``, ``change``, ``delete``) → ok, else 403."""
+
+    def expect(row: str):
+        if row == "staff":
+            return 403
+        if row == "viewonly":
+            return OK if permission == "view" else 403
+        return OK
+
+    return staff_only(expect)
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    method: str
+    path: str  # formatted with the row's ids and {content_type}
+    expect: Callable[[str], object]
+    data: dict | None = None
+
+
+SITE: dict[str, list[Case]] = {
+    "admin/": [Case("get", "/admin/", staff_only(OK))],
+    "admin/login/": [Case("get", "/admin/login/", lambda row: OK)],
+    "admin/logout/": [Case("post", "/admin/logout/", lambda row: OK)],
+    "admin/password_change/": [Case("get", "/admin/password_change/", staff_only(OK))],
+    "admin/password_change/done/": [Case("get", "/admin/password_change/done/", staff_only(OK))],
+    "admin/jsi18n/": [Case("get", "/admin/jsi18n/", staff_only(OK))],
+    # Without the parameters of a real autocomplete field, staff get 403 too.
+    "admin/autocomplete/": [Case("get", "/admin/autocomplete/", staff_only(403))],
+    "admin/r/<path:content_type_id>/<path:object_id>/": [
+        Case("get", "/admin/r/{content_type}/{task}/", staff_only(OK))
+    ],
+    "admin/accounts/user/<id>/password/": [
+        Case("get", "/admin/accounts/user/{walt}/password/", needs("change"))
+    ],
+    # An app's index: staff who may see none of its models get 404.
+    "admin/^(?P<app_label>auth|axes|tasks|accounts)/$": [
+        Case("get", "/admin/tasks/", staff_only(lambda row: 404 if row == "staff" else OK))
+    ],
+    # The admin's catch-all: an unknown admin URL.
+    "admin/(?P<url>.*)$": [Case("get", "/admin/no-such-page/", staff_only(404))],
+}
+
+
+def model_cases(label: str, model: Model) -> list[Case]:
+    base = "/admin/{}/{}/".format(*label.split("."))
+    cases = [
+        Case("get", base, needs("view")),
+        Case("get", base + "add/", needs("add") if model.add else staff_only(403)),
+    ]
+    if model.object is None:
+        return cases
+    obj = base + "{" + model.object + "}/"
+    may_delete = needs("delete") if model.delete else staff_only(403)
+
+    def delete_post(row: str):
+        if row == "archived-superuser" and model.in_project and not model.archived_delete_ok:
+            return 403
+        return may_delete(row)
+
+    return [
+        *cases,
+        Case("get", obj + "change/", needs("view")),
+        Case("get", obj + "history/", needs("view")),
+        # The old URL of the change page: a redirect to it for any staff (Django's).
+        Case("get", obj, staff_only(OK)),
+        Case("get", obj + "delete/", may_delete),
+        Case("post", obj + "delete/", delete_post, {"post": "yes"}),
+    ]
+
+
+def admin_routes() -> set[str]:
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            else:
+                yield route
+
+    return {route for route in walk(get_resolver().url_patterns) if route.startswith("admin/")}
+
+
+def test_every_admin_route_is_in_the_matrix():
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert registered - MODELS.keys() == set(), "admin models missing from the matrix"
+    assert MODELS.keys() - registered == set(), "matrix rows for models not in the admin"
+    model_route = re.compile(
+        r"^admin/(?P<app>\w+)/(?P<model>\w+)/"
+        r"(|add/|<path:object_id>/(|change/|delete/|history/))$"
+    )
+    for route in admin_routes():
+        match = model_route.match(route)
+        if match and f"{match['app']}.{match['model']}" in MODELS:
+            continue
+        assert route in SITE, f"admin route {route} is missing from the matrix"
+    assert SITE.keys() - admin_routes() == set(), "matrix rows for routes that do not exist"
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        world = build_world()
+        world.cookies = {}
+        for row in ROWS:
+            person = world.person(row)
+            if person is not None and person.pk not in world.cookies:
+                client = Client()
+                client.force_login(person)
+                world.cookies[person.pk] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        world.content_type = ContentType.objects.get_for_model(Task).pk
+    yield world
+    with django_db_blocker.unblock():
+        destroy_world(world)
+
+
+CASES = [
+    pytest.param(case, id=f"{case.method.upper()} {case.path}")
+    for case in [
+        *(case for cases in SITE.values() for case in cases),
+        *(case for label, model in MODELS.items() for case in model_cases(label, model)),
+    ]
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("row", ROWS)
+def test_admin_matrix(db, world, case, row):
+    ids = world.ids_for(row)
+    path = case.path.format(**ids, content_type=world.content_type)
+    resolve(path)  # a request to a real route
+    client = Client()
+    person = world.person(row)
+    if person is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.cookies[person.pk]
+    response = getattr(client, case.method)(path, case.data or {})
+    got, want = outcome(response, login_url=ADMIN_LOGIN), case.expect(row)
+    assert got == want, f"{case.method.upper()} {path} as {row}: got {got}, expected {want}"
