@@ -475,6 +475,12 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.task}"
 
+    def require_changeable_by(self, user, *, as_staff: bool = False) -> None:
+        """The comment rule: only its author changes it, while they may write in the project."""
+        if self.author_id != getattr(user, "pk", None):
+            raise PermissionDenied("Only its author can change a comment.")
+        require_writable(self.task.project, user, as_staff=as_staff)
+
 
 class ActivityQuerySet(models.QuerySet):
     def visible_to(self, user) -> ActivityQuerySet:

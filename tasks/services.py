@@ -805,9 +805,7 @@ def _lock_comment(comment: Comment, by: User, *, as_staff: bool) -> Comment:
     if current.task.project_id != project_id:
         raise Conflict("This comment's task was moved to another project meanwhile; reload it.")
     current.task.project = project
-    if current.author_id != by.pk:
-        raise PermissionDenied("Only its author can change a comment.")
-    require_writable(project, by, as_staff=as_staff)
+    current.require_changeable_by(by, as_staff=as_staff)
     return current
 
 

@@ -238,10 +238,12 @@ def test_the_settings_page_explains_that_an_archived_project_must_be_unarchived(
 ):
     client.force_login(alice)
     url = reverse("tasks:project-settings", args=[archived["project"]])
+    page = client.get(url).content.decode()
+    assert "is archived, so its name, description and colour are read-only" in page
+    assert 'name="name"' not in page
     before = state()
     response = client.post(url, {"name": "Renamed", "description": "", "colour": "#123456"})
-    assert response.status_code == 200
-    assert "archived" in response.content.decode()
+    assert response.status_code == 403
     assert state() == before
     client.post(url, {"action": "unarchive"})
     assert not Project.objects.get(pk=archived["project"]).is_archived

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -139,12 +139,6 @@ class ProjectSettingsView(ProjectScopedMixin, FormView):
             apply_service_errors(form, error)
             self.project.refresh_from_db()
             return self.form_invalid(form)
-        except PermissionDenied as error:
-            if self.project.can_manage(self.request.user):
-                # An owner of an archived project: say why next to the form.
-                form.add_error(None, str(error))
-                return self.form_invalid(form)
-            raise
         messages.success(self.request, "Project settings saved.")
         return redirect("tasks:project-settings", self.project.pk)
 
@@ -329,6 +323,11 @@ class TagListView(ProjectScopedMixin, FormView):
         context["can_edit"] = self.project.can_write(self.request.user)
         return context
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The form exists only to write: a 403 before any field is judged.
+        require_writable(self.project, request.user)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: TagForm) -> HttpResponse:
         try:
             tag = services.tag_create(
@@ -357,8 +356,7 @@ class TagScopedMixin(LoginRequiredMixin):
             Tag.objects.visible_to(request.user).select_related("project"), pk=kwargs["pk"]
         )
         self.project = self.tag.project
-        if request.method in SAFE_METHODS:
-            require_writable(self.project, request.user)
+        require_writable(self.project, request.user)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -295,6 +295,7 @@ class TaskCreateView(TaskPageMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         project = self.get_project()
+        require_writable(project, request.user)
         form = TaskForm(request.POST, project=project)
         task = None
         if form.is_valid():
