@@ -145,7 +145,10 @@ class TokenViewSet(
         token, secret = ApiToken.issue(user=request.user, **serializer.validated_data)
         token.token = secret
         data = TokenCreatedSerializer(token, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        # A plain str: runserver's WSGI server refuses DRF's Hyperlink (a str subclass).
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])}
+        )
 
     def destroy(self, request, *args, **kwargs):
         self.get_object().revoke()

@@ -158,7 +158,7 @@ class TaskViewSet(viewsets.ModelViewSet):
         data = self.get_serializer(task).data
         headers = {"ETag": task.etag}
         if code == status.HTTP_201_CREATED:
-            headers["Location"] = data["url"]
+            headers["Location"] = str(data["url"])  # a plain str: see tasks.api.views.created
         return Response(data, status=code, headers=headers)
 
     def _expected_version(self, task: Task) -> int | None:
@@ -256,7 +256,9 @@ class TaskCommentViewSet(
             task=task, by=request.user, body=serializer.validated_data["body"]
         )
         data = self.get_serializer(comment).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])}
+        )
 
 
 class CommentViewSet(

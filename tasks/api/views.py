@@ -27,8 +27,12 @@ from tasks.models import Membership, Project, Role, Tag, require_role
 
 
 def created(data: dict) -> Response:
-    """201 with the new object's address in ``Location``."""
-    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+    """
+    201 with the new object's address in ``Location``, as a plain ``str``: the serializer's
+    URL is a ``str`` subclass (DRF's ``Hyperlink``), which the standard library's WSGI server
+    behind ``runserver`` refuses, turning every create into a 500.
+    """
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])})
 
 
 class ProjectViewSet(viewsets.ModelViewSet):
