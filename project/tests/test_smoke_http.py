@@ -15,10 +15,12 @@ seeding and collecting the static files come first).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -118,18 +120,17 @@ def smoke_database(tmp_path_factory) -> Iterator[SmokeDatabase]:
     """Migrated, with the demo data of ``make run``, and the static files collected."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        databases = _postgres_database(url)
-        database = SmokeDatabase(next(databases))
+        databases = contextlib.contextmanager(_postgres_database)(url)
     else:
-        databases = iter(())
-        database = SmokeDatabase(f"sqlite:///{tmp_path_factory.mktemp('http')}/smoke.sqlite3")
-    database.manage("migrate", "--no-input", "-v", "0")
-    database.manage("seed_demo", DEBUG="true")
-    # gunicorn runs with DEBUG off: pages need the hashed files of a production build.
-    database.manage("collectstatic", "--no-input", "-v", "0", **production_env())
-    yield database
-    for _ in databases:  # drops the PostgreSQL database
-        pass
+        path = tmp_path_factory.mktemp("http") / "smoke.sqlite3"
+        databases = contextlib.nullcontext(f"sqlite:///{path}")
+    with databases as database_url:
+        database = SmokeDatabase(database_url)
+        database.manage("migrate", "--no-input", "-v", "0")
+        database.manage("seed_demo", DEBUG="true")
+        # gunicorn runs with DEBUG off: pages need the hashed files of a production build.
+        database.manage("collectstatic", "--no-input", "-v", "0", **production_env())
+        yield database
 
 
 def production_env() -> dict[str, str]:
@@ -203,27 +204,39 @@ def start_server(kind: str, database: SmokeDatabase, log: Path) -> Server:
     )
     handle.close()
     server = Server(kind=kind, url=url, process=process, log=log, database=database, env=env)
+    try:
+        wait_until_up(server)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def wait_until_up(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{kind} exited at start:\n{server.log_text()}", pytrace=False)
+        if server.process.poll() is not None:
+            pytest.fail(f"{server.kind} exited at start:\n{server.log_text()}", pytrace=False)
         try:
-            if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
-                return server
+            if requests.get(f"{server.url}/healthz", timeout=5).status_code == 200:
+                return
         except requests.RequestException:  # not listening yet, or workers still booting
             pass
         time.sleep(0.3)
-    stop_server(server)
-    pytest.fail(f"{kind} did not answer within {START_TIMEOUT} s:\n{server.log_text()}")
+    pytest.fail(f"{server.kind} did not answer within {START_TIMEOUT} s:\n{server.log_text()}")
 
 
 def stop_server(server: Server) -> None:
+    """Stop the server and whatever it started (gunicorn's workers): its process group."""
     if server.process.poll() is None:
-        server.process.terminate()
+        try:
+            os.killpg(server.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
         try:
             server.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            server.process.kill()
+            os.killpg(server.process.pid, signal.SIGKILL)
             server.process.wait(timeout=15)
 
 
