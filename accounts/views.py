@@ -105,7 +105,6 @@ class TokenListView(LoginRequiredMixin, TemplateView):
         )
         # Neither the browser's cache nor its back button may show the secret again.
         add_never_cache_headers(response)
-        response["Cache-Control"] += ", no-store"
         return response
 
     def get_context_data(self, **kwargs) -> dict:
