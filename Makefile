@@ -21,11 +21,12 @@ PYTHON ?= $(shell \
 		done; \
 	fi)
 
-.PHONY: help venv install install-dev env migrate seed run test lint format browsers bench clean
+.PHONY: help venv install install-dev env migrate seed reset-demo run test lint format browsers bench clean
 
 help:
 	@echo "make run     set up and start Taskdesk on http://$(HOST):$(PORT)/ (SQLite, demo data)"
 	@echo "make test    set up and run lint, migration check and the whole test suite"
+	@echo "make reset-demo  erase the development database and load the demo data afresh"
 	@echo "make format  format and fix the code with ruff"
 	@echo "make bench   measure pages and API throughput (see bench/README.md)"
 
@@ -62,6 +63,10 @@ migrate: install .env
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo --once --base-url http://$(HOST):$(PORT)
+
+# Development only (seed_demo refuses with DEBUG off): erases every row, then seeds afresh.
+reset-demo: migrate
+	$(BIN)/python manage.py seed_demo --reset --no-input --base-url http://$(HOST):$(PORT)
 
 run: seed
 	@echo ""

@@ -9,11 +9,15 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from accounts.forms import LoginForm, ProfileForm, SignupForm, TokenCreateForm
 from accounts.models import ApiToken, User
+
+#: Session key of a just-created token's id and secret, until the token list shows it once.
+NEW_TOKEN_SESSION_KEY = "accounts:new-api-token"
 
 
 class SignupView(CreateView):
@@ -82,9 +86,26 @@ class ProfileView(LoginRequiredMixin, UpdateView):
 
 
 class TokenListView(LoginRequiredMixin, TemplateView):
-    """The user's API tokens and the form that creates one."""
+    """
+    The user's API tokens and the form that creates one. Right after a create, and only on
+    that one request, it also shows the new token's secret (see ``TokenCreateView``).
+    """
 
     template_name = "accounts/tokens.html"
+
+    def get(self, request, *args, **kwargs):
+        new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+        token = None
+        if new:
+            token = ApiToken.objects.for_user(request.user).filter(pk=new.get("id")).first()
+        if token is None:
+            return super().get(request, *args, **kwargs)
+        response = self.render_to_response(
+            self.get_context_data(new_token=token, new_secret=new["secret"])
+        )
+        # Neither the browser's cache nor its back button may show the secret again.
+        add_never_cache_headers(response)
+        return response
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
@@ -95,8 +116,9 @@ class TokenListView(LoginRequiredMixin, TemplateView):
 
 class TokenCreateView(TokenListView):
     """
-    Issue a token and show its secret once, in this response: the secret is neither stored
-    nor put in the session or a message, so a reload cannot show it again.
+    Issue a token, then redirect to the token list (POST-redirect-GET: a reload cannot create
+    a second one). The secret rides in the session to exactly the next page of the list,
+    which removes it as it shows it; it is never stored anywhere else.
     """
 
     def get(self, request, *args, **kwargs):
@@ -107,8 +129,8 @@ class TokenCreateView(TokenListView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         token, secret = form.issue(request.user)
-        context = self.get_context_data(new_token=token, new_secret=secret)
-        return self.render_to_response(context, status=201)
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
+        return redirect("tokens")
 
 
 class TokenRevokeView(LoginRequiredMixin, View):

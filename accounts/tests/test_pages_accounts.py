@@ -316,7 +316,11 @@ def test_token_list_shows_only_my_tokens_with_their_status(alice, erin):
 def test_token_secret_is_shown_once(alice):
     client = client_for(alice)
     response = client.post(reverse("token-create"), {"name": "CI"})
-    assert response.status_code == 201
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tokens")
+    response = client.get(response["Location"])
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
     secret = response.context["new_secret"]
     token = ApiToken.objects.get(user=alice)
     assert ApiToken.authenticate(secret) == token
@@ -324,6 +328,30 @@ def test_token_secret_is_shown_once(alice):
     assert secret in html
     assert 'data-copy="#new-token-secret"' in html
     assert secret not in client.get(reverse("tokens")).content.decode()
+
+
+def test_token_create_then_reload_shows_no_secret_and_makes_no_second_token(alice):
+    """What a browser does: POST, follow the redirect, reload the page it landed on."""
+    client = client_for(alice)
+    first = client.post(reverse("token-create"), {"name": "CI"}, follow=True)
+    assert first.redirect_chain == [(reverse("tokens"), 302)]
+    secret = first.context["new_secret"]
+    assert secret in first.content.decode()
+    reload = client.get(first.request["PATH_INFO"])
+    assert reload.status_code == 200
+    assert reload.context.get("new_secret") is None
+    assert secret not in reload.content.decode()
+    assert "Your new token" not in reload.content.decode()
+    assert ApiToken.objects.filter(user=alice).count() == 1
+
+
+def test_new_token_secret_is_not_shown_to_another_user_of_the_session(alice, erin):
+    """The secret belongs to the token's owner: a session that changed hands shows nothing."""
+    client = client_for(alice)
+    client.post(reverse("token-create"), {"name": "CI"})
+    client.force_login(erin)
+    response = client.get(reverse("tokens"))
+    assert response.context.get("new_secret") is None
 
 
 def test_token_with_an_expiry_date_expires_at_the_end_of_that_day(alice):

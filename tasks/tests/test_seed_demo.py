@@ -200,3 +200,57 @@ def test_leaves_a_real_user_with_a_demo_name_alone(production):
     with pytest.raises(CommandError, match="not a demo account"):
         seed()
     assert not Project.objects.exists()
+
+
+def test_hint_names_the_staff_accounts_once_there_are_some(development):
+    output = seed()
+    assert "There is no staff account yet" in output
+    assert "createsuperuser" in output
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    output = seed("--once")
+    assert "no staff account" not in output.lower()
+    assert "The admin is at http://127.0.0.1:8000/admin/ (staff: root)." in output
+
+
+# Committed for real: PostgreSQL refuses to TRUNCATE rows with pending deferred checks, as
+# they would be inside a test's transaction, and `manage.py seed_demo --reset` runs outside one.
+@pytest.mark.django_db(transaction=True)
+def test_reset_erases_everything_and_seeds_the_same_data_with_the_same_ids(development):
+    UserFactory(username="root", is_staff=True)
+    seed("--reset", "--no-input")
+    # What the README's examples count on: the ids of a fresh install.
+    assert Project.objects.get(pk=1).name == "Website relaunch"
+    assert Project.objects.get(pk=2).name == "Mobile app"
+    assert Task.objects.order_by("pk").first().pk == 1
+    fresh = {
+        "projects": sorted(Project.objects.values_list("pk", "name")),
+        "tasks": sorted(Task.objects.values_list("pk", "title", "status", "version")),
+    }
+    # Someone played with the data: new objects, changes, a deleted demo project.
+    someone = UserFactory(username="root", is_staff=True)
+    Project.objects.get(name="Mobile app").delete()
+    Task.objects.filter(pk=1).update(title="Changed", version=9)
+
+    output = seed("--reset", "--no-input")
+    assert "Erased the database" in output
+    assert not User.objects.filter(pk=someone.pk).exists()
+    assert sorted(Project.objects.values_list("pk", "name")) == fresh["projects"]
+    assert sorted(Task.objects.values_list("pk", "title", "status", "version")) == fresh["tasks"]
+    assert set(passwords(output).values()) == {DEBUG_PASSWORD}
+
+
+def test_reset_refuses_with_debug_off(production):
+    seed()
+    before = counts()
+    with pytest.raises(CommandError, match="only runs with DEBUG on"):
+        seed("--reset", "--no-input")
+    assert counts() == before
+
+
+def test_reset_asks_first_and_a_no_changes_nothing(development, monkeypatch):
+    seed()
+    before = counts()
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    with pytest.raises(CommandError, match="cancelled"):
+        seed("--reset")
+    assert counts() == before

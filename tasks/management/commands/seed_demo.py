@@ -4,6 +4,8 @@
 Everything is created through ``tasks.services`` (so the activity history is real); only the
 timestamps are then moved into the past, so that the dashboard's 30-day chart has bars.
 The data is the same on every run (a seeded ``random.Random``), and a second run adds nothing.
+``--reset`` (development only) erases the whole database first, so the demo data comes back
+exactly as on a fresh install, ids included (the README's API examples rely on them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
@@ -144,13 +147,40 @@ class Command(BaseCommand):
             help="Give the demo accounts new passwords and print them.",
         )
         parser.add_argument(
+            "--reset",
+            action="store_true",
+            help=(
+                "Erase the whole database (every account, project and task, not only the demo's) "
+                "and seed the demo data afresh, ids starting at 1 again. Only with DEBUG on."
+            ),
+        )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            action="store_false",
+            dest="interactive",
+            help="With --reset, do not ask for confirmation.",
+        )
+        parser.add_argument(
             "--base-url",
             default="http://127.0.0.1:8000",
             help="Where Taskdesk is served, for the login hint (default: %(default)s).",
         )
 
-    def handle(self, *args, once: bool, reset_passwords: bool, base_url: str, **options) -> None:
+    def handle(
+        self,
+        *args,
+        once: bool,
+        reset_passwords: bool,
+        reset: bool,
+        interactive: bool,
+        base_url: str,
+        **options,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        if reset:
+            self._erase_database(interactive)
+            once = False
         existing = self._existing_people()
         demo_exists = bool(existing) or self._demo_projects().exists()
 
@@ -182,6 +212,24 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data is already there; nothing added.")
         self._print_hint(passwords)
+
+    def _erase_database(self, interactive: bool) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "--reset erases the whole database, so it only runs with DEBUG on "
+                "(a development database); nothing was changed."
+            )
+        if interactive:
+            answer = input(
+                "This erases EVERYTHING in the database (all accounts, projects, tasks and "
+                "tokens, not only the demo data) and seeds the demo data afresh.\n"
+                "Type 'yes' to continue: "
+            )
+            if answer.strip().lower() != "yes":
+                raise CommandError("Reset cancelled; nothing was changed.")
+        # flush empties every table and restarts the id sequences.
+        call_command("flush", interactive=False, verbosity=0)
+        self.stdout.write("Erased the database; seeding the demo data afresh.")
 
     # People --------------------------------------------------------------------------------
     def _existing_people(self) -> dict[str, User]:
@@ -278,10 +326,20 @@ class Command(BaseCommand):
                 "The passwords were printed when the demo data was first seeded; run "
                 "'manage.py seed_demo --reset-passwords' to set and print new ones."
             )
-        self.stdout.write(
-            "No staff account is created: make one with 'manage.py createsuperuser' "
-            f"to use {self.base_url}{reverse('admin:index')}."
+        admin_url = self.base_url + reverse("admin:index")
+        staff = list(
+            User.objects.filter(is_staff=True, is_active=True)
+            .order_by("username")
+            .values_list("username", flat=True)
         )
+        if staff:
+            shown = ", ".join(staff[:3]) + (f" and {len(staff) - 3} more" if len(staff) > 3 else "")
+            self.stdout.write(f"The admin is at {admin_url} (staff: {shown}).")
+        else:
+            self.stdout.write(
+                "There is no staff account yet: make one with "
+                f"'manage.py createsuperuser' to use the admin at {admin_url}."
+            )
 
 
 def _usernames() -> list[str]:
