@@ -90,17 +90,19 @@ class TaskAdminForm(RefusableForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        tags, assignee = self.fields["tags"], self.fields["assignee"]
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        if "tags" not in self.fields:
+            return  # a view-only page: every field is shown read-only
+        tags, assignee = self.fields["tags"], self.fields["assignee"]
+        if self.instance.pk:
             # A task's tags and assignee come from its own project: offer only those, so two
             # projects' tags of the same name cannot be confused (the domain refuses others).
             project = self.instance.project
             tags.queryset = project.tags.all()
             assignee.widget = forms.Select()
             assignee.queryset = project.members.order_by(Lower("username"), "pk")
-            hint = "From this task's project; after moving it, save, then choose again."
-            tags.help_text = assignee.help_text = hint
+            tags.help_text = assignee.help_text = "From this task's project."
         else:
             # The project is not chosen yet: every tag, labelled and ordered by its project.
             tags.queryset = Tag.objects.select_related("project").order_by(
