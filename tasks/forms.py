@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from accounts.models import User
 from tasks.models import Priority, Project, Role, Status, Tag, Task, colour_validator
@@ -159,8 +160,11 @@ class TaskEditForm(TaskForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = Project.objects.editable_by(user).filter(
-            is_archived=False
+        # Where the task may go, and where it is: whether it may change at all is the
+        # service's call, so that a refusal is a 403 rather than "select a valid choice".
+        writable = Project.objects.writable_by(user).values("pk")
+        self.fields["project"].queryset = Project.objects.filter(
+            models.Q(pk__in=writable) | models.Q(pk=self.project.pk)
         )
         self.fields["project"].help_text = (
             "Moving keeps the tags that exist in the other project and unassigns someone "

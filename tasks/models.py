@@ -39,7 +39,11 @@ class Role(models.TextChoices):
 
 
 ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
-WRITER_ROLES = [Role.EDITOR, Role.OWNER]
+
+
+def roles_allowing(needed: Role | str) -> list[Role]:
+    """The roles that include ``needed``: what the scoped querysets filter on."""
+    return [role for role in Role if role.allows(needed)]
 
 
 def require_role(project: Project, user, needed: Role | str) -> Role:
@@ -55,6 +59,23 @@ def require_role(project: Project, user, needed: Role | str) -> Role:
     return role
 
 
+def require_writable(
+    project: Project, user, needed: Role | str = Role.EDITOR, *, as_staff: bool = False
+) -> None:
+    """
+    The write rule: ``needed`` (unless staff act in the admin, ``as_staff``) in a project that
+    is not archived. ``Project.can_write`` and the ``writable_by`` querysets say the same, and
+    every service that changes a project's contents calls this.
+    """
+    if not as_staff:
+        require_role(project, user, needed)
+    if project.is_archived:
+        raise PermissionDenied(
+            f"“{project.name}” is archived, so it is read-only. "
+            "An owner can unarchive it in the project settings."
+        )
+
+
 # ---------------------------------------------------------------------------
 # Projects and members
 # ---------------------------------------------------------------------------
@@ -68,13 +89,20 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(memberships__user=user).annotate(my_role=models.F("memberships__role"))
 
     def editable_by(self, user) -> ProjectQuerySet:
-        """Projects whose tasks, tags and comments ``user`` may change."""
+        """Projects where ``user`` has the editor role or more, archived or not."""
         # Filter on the annotation, not on memberships__role: a second filter() across a
         # multi-valued relation would join another membership row, not the user's own.
-        return self.visible_to(user).filter(my_role__in=WRITER_ROLES)
+        return self.visible_to(user).filter(my_role__in=roles_allowing(Role.EDITOR))
+
+    def writable_by(self, user) -> ProjectQuerySet:
+        """
+        Projects whose tasks, tags and comments ``user`` may change: ``require_writable``
+        as a queryset (editor or owner, and not archived).
+        """
+        return self.editable_by(user).active()
 
     def owned_by(self, user) -> ProjectQuerySet:
-        return self.visible_to(user).filter(my_role=Role.OWNER)
+        return self.visible_to(user).filter(my_role__in=roles_allowing(Role.OWNER))
 
     def active(self) -> ProjectQuerySet:
         return self.filter(is_archived=False)
@@ -138,13 +166,21 @@ class Project(models.Model):
         self.my_role = role
         return Role(role)
 
-    def can_edit(self, user) -> bool:
-        role = self.role_of(user)
-        return role is not None and role.allows(Role.EDITOR)
+    def can_write(self, user) -> bool:
+        """Whether ``user`` may change tasks, tags and comments here (``require_writable``)."""
+        try:
+            require_writable(self, user)
+        except PermissionDenied:
+            return False
+        return True
 
     def can_manage(self, user) -> bool:
-        role = self.role_of(user)
-        return role is not None and role.allows(Role.OWNER)
+        """Whether ``user`` owns the project: settings, members, archive, delete."""
+        try:
+            require_role(self, user, Role.OWNER)
+        except PermissionDenied:
+            return False
+        return True
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -192,6 +228,9 @@ class TagQuerySet(models.QuerySet):
 
     def editable_by(self, user) -> TagQuerySet:
         return self.filter(project__in=Project.objects.editable_by(user).values("pk"))
+
+    def writable_by(self, user) -> TagQuerySet:
+        return self.filter(project__in=Project.objects.writable_by(user).values("pk"))
 
 
 class Tag(models.Model):
@@ -274,6 +313,10 @@ class TaskQuerySet(models.QuerySet):
     def editable_by(self, user) -> TaskQuerySet:
         return self.filter(project__in=Project.objects.editable_by(user).values("pk"))
 
+    def writable_by(self, user) -> TaskQuerySet:
+        """Tasks ``user`` may change: ``require_writable`` as a queryset."""
+        return self.filter(project__in=Project.objects.writable_by(user).values("pk"))
+
     def open(self) -> TaskQuerySet:
         return self.exclude(status=Status.DONE)
 
@@ -351,6 +394,15 @@ class Task(models.Model):
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="task_version_positive"
             ),
+            # Board order is a total order inside a column. Checked at commit (PostgreSQL;
+            # SQLite does not support deferred unique constraints and goes without): making
+            # room shifts neighbours one by one, which passes through duplicates mid-statement.
+            models.UniqueConstraint(
+                fields=["project", "status", "position"],
+                name="task_position_unique_per_column",
+                deferrable=models.Deferrable.DEFERRED,
+                violation_error_message="Another task of this column has that position.",
+            ),
         ]
         indexes = [
             # Board columns: WHERE project = ? AND status = ? ORDER BY position.
@@ -422,10 +474,6 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.task}"
-
-    def is_editable_by(self, user) -> bool:
-        """Authors edit their own comments while they can still write in the project."""
-        return self.author_id == user.pk and self.task.project.can_edit(user)
 
 
 class ActivityQuerySet(models.QuerySet):

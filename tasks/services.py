@@ -1,23 +1,40 @@
 """
-Every change a user can make, as one function each: pages, API and admin all call these.
+Every change a user can make, as one function each: pages, API, admin and jobs all call these.
 
-Each function is keyword-only, runs in one transaction, and writes its ``Activity`` row in
-that same transaction. They do not check who may act: callers look objects up through the
-scoped querysets and call ``require_role`` first (staff in the admin act without a role).
-Rule violations raise Django's ``ValidationError`` (field → messages), a uniqueness clash
-raises ``Conflict`` and a write based on an old version raises ``StaleVersion``.
+Each function is keyword-only and typed, runs in one transaction, writes its ``Activity`` row
+in that same transaction, and decides itself whether ``by`` may make the change:
+
+- the role, with ``require_role`` (too low: ``PermissionDenied``). Callers look objects up
+  through the scoped querysets first, so an outsider has had their 404 before any of this runs.
+  Staff in the admin pass ``as_staff=True`` to act without a role; every other rule still holds.
+- the archived rule: nothing in an archived project changes (``PermissionDenied``) except
+  unarchiving and deleting it.
+- the rules of members (the last owner stays, nobody raises their own role) and comments (only
+  the author edits or deletes one).
+
+Rule violations raise Django's ``ValidationError`` (field → messages), a uniqueness clash or a
+concurrent change that makes the request moot raises ``Conflict``, a write based on an old
+version raises ``StaleVersion``, and an object that vanished meanwhile raises ``Http404``.
+
+Concurrency: every change to a project's contents first locks the project's row (``FOR NO KEY
+UPDATE``), then the rows it changes. One project's writes therefore run one after the other,
+always in the same lock order (project, then its rows), which is what keeps board positions
+distinct, an assignee a member, and turns a write against a deleted project, task, tag or
+comment into a 404 instead of a foreign-key error. Keyword arguments left out mean "unchanged".
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -32,10 +49,15 @@ from tasks.models import (
     Status,
     Tag,
     Task,
+    require_role,
+    require_writable,
 )
 
 #: Gap left between neighbouring board positions, so a move usually writes one row only.
 POSITION_GAP = 1024
+
+#: Positions are stored in a 32-bit integer column.
+POSITION_MAX = 2**31 - 1
 
 #: The columns a task change writes (tags are a separate table).
 SAVED_TASK_FIELDS = (
@@ -52,6 +74,7 @@ SAVED_TASK_FIELDS = (
     "version",
 )
 
+#: The fields ``task_update`` can change, by keyword.
 TASK_FIELDS = (
     "title",
     "description",
@@ -65,8 +88,20 @@ TASK_FIELDS = (
 )
 
 
+class Unchanged(enum.Enum):
+    """The default of an optional keyword: leave that field as it is."""
+
+    UNCHANGED = "unchanged"
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = Unchanged.UNCHANGED
+
+
 class Conflict(Exception):
-    """The change would break a uniqueness rule (a duplicate tag name, member, …)."""
+    """The change would break a uniqueness rule, or a concurrent change made it moot."""
 
 
 class StaleVersion(Exception):
@@ -80,14 +115,47 @@ class StaleVersion(Exception):
         self.current = current
 
 
+def _given(**fields: Any) -> dict[str, Any]:
+    """The keywords the caller passed (those not ``UNCHANGED``)."""
+    return {name: value for name, value in fields.items() if value is not UNCHANGED}
+
+
+def _lock_project(pk: int, by: User | None, *, for_delete: bool = False) -> Project:
+    """
+    The project re-read under a row lock, with ``by``'s current role as ``my_role``. Writers
+    of one project queue here; one whose project was deleted meanwhile gets a 404.
+    """
+    role = Membership.objects.filter(project=OuterRef("pk"), user_id=getattr(by, "pk", None))
+    try:
+        # FOR NO KEY UPDATE still lets other transactions insert rows that point at the
+        # project (their foreign-key check takes a KEY SHARE lock); deleting takes it all.
+        return (
+            Project.objects.select_for_update(no_key=not for_delete)
+            .annotate(my_role=Subquery(role.values("role")[:1]))
+            .get(pk=pk)
+        )
+    except Project.DoesNotExist:
+        raise Http404("This project no longer exists.") from None
+
+
+def _authorize_owner(project: Project, by: User, *, as_staff: bool) -> None:
+    if not as_staff:
+        require_role(project, by, Role.OWNER)
+
+
 # ---------------------------------------------------------------------------
 # Projects
 # ---------------------------------------------------------------------------
 @transaction.atomic
 def project_create(
-    *, by: User, name: str, description: str = "", colour: str = Project.DEFAULT_COLOUR
+    *,
+    by: User,
+    name: str,
+    description: str = "",
+    colour: str = Project.DEFAULT_COLOUR,
+    as_staff: bool = False,
 ) -> Project:
-    """Create a project; its creator becomes its first owner."""
+    """Create a project; its creator becomes its first owner. Anyone signed in may."""
     project = Project(name=name.strip(), description=description, colour=colour, created_by=by)
     project.full_clean(exclude={"created_by"})
     project.save()
@@ -97,22 +165,38 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, by: User, **fields: Any) -> Project:
-    """Rename, describe, recolour, archive or unarchive a project."""
-    allowed = {"name", "description", "colour", "is_archived"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"project_update() got unexpected fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(project, name, value.strip() if name == "name" else value)
-    project.full_clean(exclude={"created_by"})
-    project.save(update_fields=[*fields, "updated_at"])
-    return project
+def project_update(
+    *,
+    project: Project,
+    by: User,
+    name: str | Unchanged = UNCHANGED,
+    description: str | Unchanged = UNCHANGED,
+    colour: str | Unchanged = UNCHANGED,
+    is_archived: bool | Unchanged = UNCHANGED,
+    as_staff: bool = False,
+) -> Project:
+    """
+    Rename, describe, recolour, archive or unarchive a project (owners). An archived project
+    only accepts being unarchived (other changes may come along in the same call).
+    """
+    fields = _given(name=name, description=description, colour=colour, is_archived=is_archived)
+    current = _lock_project(project.pk, by)
+    _authorize_owner(current, by, as_staff=as_staff)
+    if current.is_archived and fields.get("is_archived") is not False:
+        require_writable(current, by, Role.OWNER, as_staff=as_staff)
+    for field, value in fields.items():
+        setattr(current, field, value.strip() if field == "name" else value)
+    current.full_clean(exclude={"created_by"})
+    current.save(update_fields=[*fields, "updated_at"])
+    return current
 
 
 @transaction.atomic
-def project_delete(*, project: Project, by: User) -> None:
-    project.delete()
+def project_delete(*, project: Project, by: User, as_staff: bool = False) -> None:
+    """Delete a project with everything in it (owners; archived or not)."""
+    current = _lock_project(project.pk, by, for_delete=True)
+    _authorize_owner(current, by, as_staff=as_staff)
+    current.delete()
 
 
 # ---------------------------------------------------------------------------
@@ -127,70 +211,91 @@ def _member_activity(membership: Membership, by: User, verb: str, changes: dict)
     )
 
 
-def _lock_owners(project: Project) -> list[int]:
-    """Lock the project's owner rows, so two owners cannot both step down at once."""
-    return list(
-        Membership.objects.select_for_update()
-        .filter(project=project, role=Role.OWNER)
-        .values_list("pk", flat=True)
-    )
+def _lock_membership(membership: Membership, by: User) -> tuple[Project, Membership]:
+    project = _lock_project(membership.project_id, by)
+    try:
+        current = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=membership.pk)
+        )
+    except Membership.DoesNotExist:
+        raise Http404("This person is no longer a member of the project.") from None
+    current.project = project
+    return project, current
+
+
+def _is_last_owner(membership: Membership) -> bool:
+    """Whether this is the project's only owner (asked under the project's lock)."""
+    owners = Membership.objects.filter(project_id=membership.project_id, role=Role.OWNER)
+    return list(owners.values_list("pk", flat=True)[:2]) == [membership.pk]
 
 
 @transaction.atomic
-def member_add(*, project: Project, user: User, role: Role | str, by: User) -> Membership:
+def member_add(
+    *, project: Project, user: User, role: Role | str, by: User, as_staff: bool = False
+) -> Membership:
+    """Add someone to a project with ``role`` (owners)."""
     role = Role(role)
-    if Membership.objects.filter(project=project, user=user).exists():
+    current = _lock_project(project.pk, by)
+    require_writable(current, by, Role.OWNER, as_staff=as_staff)
+    if Membership.objects.filter(project=current, user=user).exists():
         raise Conflict(f"{user.name} is already a member of this project.")
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(project=project, user=user, role=role)
+            membership = Membership.objects.create(project=current, user=user, role=role)
     except IntegrityError:
-        # A concurrent request added the same person between our check and insert.
+        # Kept although the project lock serializes adds: cheap insurance.
         raise Conflict(f"{user.name} is already a member of this project.") from None
     _member_activity(membership, by, Activity.Verb.MEMBER_ADDED, {"role": [None, role.value]})
     return membership
 
 
 @transaction.atomic
-def member_change_role(*, membership: Membership, role: Role | str, by: User) -> Membership:
-    """Change a member's role. Nobody raises their own role; the last owner stays an owner."""
+def member_change_role(
+    *, membership: Membership, role: Role | str, by: User, as_staff: bool = False
+) -> Membership:
+    """Change a member's role (owners). Nobody raises their own role; the last owner stays."""
     role = Role(role)
-    old = Role(membership.role)
+    project, current = _lock_membership(membership, by)
+    require_writable(project, by, Role.OWNER, as_staff=as_staff)
+    old = Role(current.role)
     if role == old:
-        return membership
-    if membership.user_id == by.pk and ROLE_RANK[role] > ROLE_RANK[old]:
+        return current
+    if current.user_id == by.pk and ROLE_RANK[role] > ROLE_RANK[old]:
         raise PermissionDenied("You cannot raise your own role.")
-    if old == Role.OWNER:
-        owners = _lock_owners(membership.project)
-        if owners == [membership.pk]:
-            raise ValidationError(
-                {"role": "A project needs at least one owner: make someone else an owner first."}
-            )
-    membership.role = role
-    membership.save(update_fields=["role"])
+    if old == Role.OWNER and _is_last_owner(current):
+        raise ValidationError(
+            {"role": "A project needs at least one owner: make someone else an owner first."}
+        )
+    current.role = role
+    current.save(update_fields=["role"])
     _member_activity(
-        membership, by, Activity.Verb.MEMBER_ROLE_CHANGED, {"role": [old.value, role.value]}
+        current, by, Activity.Verb.MEMBER_ROLE_CHANGED, {"role": [old.value, role.value]}
     )
-    return membership
+    return current
 
 
 @transaction.atomic
-def member_remove(*, membership: Membership, by: User) -> None:
-    """Remove a member (or leave, when ``by`` is the member). The last owner cannot go."""
-    if membership.role == Role.OWNER:
-        owners = _lock_owners(membership.project)
-        if owners == [membership.pk]:
-            raise ValidationError(
-                "The last owner cannot leave or be removed: make someone else an owner first."
-            )
-    _member_activity(
-        membership, by, Activity.Verb.MEMBER_REMOVED, {"role": [membership.role, None]}
-    )
-    # Their open tasks in this project become unassigned: an assignee must be a member.
-    Task.objects.filter(project_id=membership.project_id, assignee_id=membership.user_id).update(
+def member_remove(*, membership: Membership, by: User, as_staff: bool = False) -> None:
+    """
+    Remove a member (owners), or leave (``by`` is the member, any role). The last owner
+    cannot go. Their tasks in the project become unassigned: an assignee is a member.
+    """
+    project, current = _lock_membership(membership, by)
+    if current.user_id != by.pk:
+        _authorize_owner(project, by, as_staff=as_staff)
+    require_writable(project, by, Role.VIEWER, as_staff=as_staff or current.user_id == by.pk)
+    if current.role == Role.OWNER and _is_last_owner(current):
+        raise ValidationError(
+            "The last owner cannot leave or be removed: make someone else an owner first."
+        )
+    _member_activity(current, by, Activity.Verb.MEMBER_REMOVED, {"role": [current.role, None]})
+    # Under the project's lock, so no write can assign them in between (they do lock it too).
+    Task.objects.filter(project_id=current.project_id, assignee_id=current.user_id).update(
         assignee=None
     )
-    membership.delete()
+    current.delete()
 
 
 # ---------------------------------------------------------------------------
@@ -214,24 +319,145 @@ def _tag_save(tag: Tag) -> Tag:
     return tag
 
 
-@transaction.atomic
-def tag_create(*, project: Project, name: str, colour: str = Tag.DEFAULT_COLOUR, by: User) -> Tag:
-    return _tag_save(Tag(project=project, name=name, colour=colour))
+def _lock_tag(tag: Tag, by: User, *, as_staff: bool) -> Tag:
+    project = _lock_project(tag.project_id, by)
+    require_writable(project, by, as_staff=as_staff)
+    try:
+        current = Tag.objects.select_for_update().get(pk=tag.pk)
+    except Tag.DoesNotExist:
+        raise Http404("This tag no longer exists.") from None
+    current.project = project
+    return current
 
 
 @transaction.atomic
-def tag_update(*, tag: Tag, by: User, **fields: Any) -> Tag:
-    unknown = set(fields) - {"name", "colour"}
-    if unknown:
-        raise TypeError(f"tag_update() got unexpected fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(tag, name, value)
-    return _tag_save(tag)
+def tag_create(
+    *,
+    project: Project,
+    name: str,
+    colour: str = Tag.DEFAULT_COLOUR,
+    by: User,
+    as_staff: bool = False,
+) -> Tag:
+    """Create a tag in a project (editors and owners)."""
+    current = _lock_project(project.pk, by)
+    require_writable(current, by, as_staff=as_staff)
+    return _tag_save(Tag(project=current, name=name, colour=colour))
 
 
 @transaction.atomic
-def tag_delete(*, tag: Tag, by: User) -> None:
-    tag.delete()
+def tag_update(
+    *,
+    tag: Tag,
+    by: User,
+    name: str | Unchanged = UNCHANGED,
+    colour: str | Unchanged = UNCHANGED,
+    as_staff: bool = False,
+) -> Tag:
+    """Rename or recolour a tag (editors and owners)."""
+    current = _lock_tag(tag, by, as_staff=as_staff)
+    for field, value in _given(name=name, colour=colour).items():
+        setattr(current, field, value)
+    return _tag_save(current)
+
+
+@transaction.atomic
+def tag_delete(*, tag: Tag, by: User, as_staff: bool = False) -> None:
+    """Delete a tag; tasks that had it keep their other tags (editors and owners)."""
+    _lock_tag(tag, by, as_staff=as_staff).delete()
+
+
+# ---------------------------------------------------------------------------
+# Board positions
+# ---------------------------------------------------------------------------
+def _column(project_id: int, status: str, exclude_pk: int | None) -> list[tuple[int, int]]:
+    """``(pk, position)`` of a column in board order, without ``exclude_pk``."""
+    rows = Task.objects.filter(project_id=project_id, status=status)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return list(rows.order_by("position", "id").values_list("pk", "position"))
+
+
+def _renumber(pks: list[int | None]) -> int | None:
+    """
+    Space a column evenly in the given order; ``None`` marks the place of the task being
+    placed, whose new position is returned. Neighbours' versions are not bumped: order is
+    board metadata, not an edit of them.
+    """
+    placed = None
+    renumbered = []
+    for i, pk in enumerate(pks):
+        position = (i + 1) * POSITION_GAP
+        if pk is None:
+            placed = position
+        else:
+            renumbered.append(Task(pk=pk, position=position))
+    Task.objects.bulk_update(renumbered, ["position"])
+    return placed
+
+
+def _bottom_of_column(project_id: int, status: str, pk: int | None) -> int:
+    """A position below every other task of the column. Call under the project's lock."""
+    column = Task.objects.filter(project_id=project_id, status=status)
+    if pk is not None:
+        column = column.exclude(pk=pk)
+    last = column.aggregate(last=Max("position"))["last"]
+    if last is None:
+        return POSITION_GAP
+    if last + POSITION_GAP <= POSITION_MAX:
+        return last + POSITION_GAP
+    return _position_at_index(project_id, status, len(_column(project_id, status, pk)), pk)
+
+
+def _position_at_index(project_id: int, status: str, index: int | None, pk: int | None) -> int:
+    """
+    The position that puts task ``pk`` at ``index`` of a column (0 = top, None = bottom),
+    renumbering the column when its neighbours leave no room. Call under the project's lock.
+    """
+    if index is None:
+        return _bottom_of_column(project_id, status, pk)
+    column = _column(project_id, status, pk)
+    index = max(0, min(index, len(column)))
+    before = column[index - 1][1] if index > 0 else None
+    after = column[index][1] if index < len(column) else None
+    if before is None and after is None:
+        return POSITION_GAP
+    if before is None and after - POSITION_GAP >= -POSITION_MAX:
+        return after - POSITION_GAP
+    if after is None and before + POSITION_GAP <= POSITION_MAX:
+        return before + POSITION_GAP
+    if before is not None and after is not None and after - before > 1:
+        return (before + after) // 2
+    pks: list[int | None] = [row_pk for row_pk, _ in column]
+    pks.insert(index, None)
+    return _renumber(pks)
+
+
+def _position_at(project_id: int, status: str, position: int, pk: int) -> int:
+    """
+    Put task ``pk`` at the requested ``position`` (the API's raw sort key). A free value is
+    taken as it is; on a clash the task goes before the task holding it, which moves down by
+    one together with any neighbours it would then meet, so positions stay distinct and the
+    rest of the column keeps its order. Call under the project's lock.
+    """
+    column = _column(project_id, status, pk)
+    following = [(row_pk, row_pos) for row_pk, row_pos in column if row_pos >= position]
+    if not following or following[0][1] != position:
+        return position
+    shifted = []
+    wanted = position + 1
+    for row_pk, row_pos in following:
+        if row_pos >= wanted:
+            break
+        shifted.append(Task(pk=row_pk, position=wanted))
+        wanted += 1
+    if wanted - 1 > POSITION_MAX:
+        # No room above: space the whole column out, keeping the requested place in it.
+        pks: list[int | None] = [row_pk for row_pk, _ in column]
+        pks.insert(len(column) - len(following), None)
+        return _renumber(pks)
+    Task.objects.bulk_update(shifted, ["position"])
+    return position
 
 
 # ---------------------------------------------------------------------------
@@ -252,15 +478,8 @@ def _display(field: str, value: Any) -> Any:
     return value
 
 
-def _end_of_column(project_id: int, status: str, exclude_pk: int | None = None) -> int:
-    column = Task.objects.filter(project_id=project_id, status=status)
-    if exclude_pk:
-        column = column.exclude(pk=exclude_pk)
-    last = column.aggregate(last=Max("position"))["last"]
-    return POSITION_GAP if last is None else last + POSITION_GAP
-
-
 def _validate_assignee(project: Project, assignee: User | None) -> None:
+    """Asked under the project's lock, which ``member_remove`` takes too."""
     if (
         assignee is not None
         and not Membership.objects.filter(project=project, user=assignee).exists()
@@ -269,12 +488,17 @@ def _validate_assignee(project: Project, assignee: User | None) -> None:
 
 
 def _validate_tags(project: Project, tags: Iterable[Tag]) -> list[Tag]:
+    """Tags of ``project`` that still exist (asked under the project's lock)."""
     tags = list(tags)
     foreign = [tag.name for tag in tags if tag.project_id != project.pk]
     if foreign:
         raise ValidationError(
             {"tags": f"Tags from another project cannot be used: {', '.join(foreign)}."}
         )
+    existing = set(Tag.objects.filter(pk__in=[t.pk for t in tags]).values_list("pk", flat=True))
+    gone = [tag.name for tag in tags if tag.pk not in existing]
+    if gone:
+        raise Conflict(f"These tags were deleted meanwhile: {', '.join(gone)}.")
     return tags
 
 
@@ -299,11 +523,14 @@ def task_create(
     due_date: datetime.date | None = None,
     assignee: User | None = None,
     tags: Iterable[Tag] = (),
+    as_staff: bool = False,
 ) -> Task:
-    """Create a task at the bottom of its board column."""
+    """Create a task at the bottom of its board column (editors and owners)."""
+    current = _lock_project(project.pk, by)
+    require_writable(current, by, as_staff=as_staff)
     now = timezone.now()
     task = Task(
-        project=project,
+        project=current,
         title=title,
         description=description,
         status=status,
@@ -316,28 +543,50 @@ def task_create(
         completed_at=now if status == Status.DONE else None,
     )
     _clean_task(task)
-    _validate_assignee(project, assignee)
-    tags = _validate_tags(project, tags)
-    task.position = _end_of_column(project.pk, task.status)
+    _validate_assignee(current, assignee)
+    tags = _validate_tags(current, tags)
+    task.position = _bottom_of_column(current.pk, task.status, None)
     task.save()
     if tags:
         task.tags.set(tags)
     Activity.objects.create(
-        project=project, task=task, task_title=task.title, actor=by, verb=Activity.Verb.CREATED
+        project=current, task=task, task_title=task.title, actor=by, verb=Activity.Verb.CREATED
     )
     return task
 
 
-def _lock(task: Task, expected_version: int | None) -> Task:
-    """Re-read the task under a row lock and refuse if the caller's version is old."""
-    current = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("project", "assignee")
-        .get(pk=task.pk)
-    )
+def _lock_task(
+    task: Task,
+    by: User,
+    expected_version: int | None,
+    *,
+    as_staff: bool,
+    target: Project | None = None,
+) -> tuple[Task, Project | None]:
+    """
+    Lock the task's project (and ``target``, when moving it to another project: both in id
+    order, so two opposite moves cannot deadlock), check ``by`` may write in them, then
+    re-read the task under a row lock and refuse if the caller's version is old.
+    """
+    project_id = Task.objects.filter(pk=task.pk).values_list("project_id", flat=True).first()
+    if project_id is None:
+        raise Http404("This task no longer exists.")
+    locked = {
+        pk: _lock_project(pk, by) for pk in sorted({project_id, getattr(target, "pk", project_id)})
+    }
+    for project in locked.values():
+        require_writable(project, by, as_staff=as_staff)
+    try:
+        current = Task.objects.select_for_update(of=("self",)).select_related("assignee")
+        current = current.get(pk=task.pk)
+    except Task.DoesNotExist:
+        raise Http404("This task no longer exists.") from None
+    if current.project_id != project_id:
+        raise Conflict("This task was moved to another project meanwhile; reload it.")
+    current.project = locked[project_id]
     if expected_version is not None and current.version != expected_version:
         raise StaleVersion(current)
-    return current
+    return current, (locked[target.pk] if target is not None else None)
 
 
 def _verb_for(changes: dict) -> str:
@@ -355,30 +604,53 @@ def _verb_for(changes: dict) -> str:
 
 @transaction.atomic
 def task_update(
-    *, task: Task, by: User, expected_version: int | None = None, **fields: Any
+    *,
+    task: Task,
+    by: User,
+    title: str | Unchanged = UNCHANGED,
+    description: str | Unchanged = UNCHANGED,
+    status: Status | str | Unchanged = UNCHANGED,
+    priority: Priority | str | Unchanged = UNCHANGED,
+    due_date: datetime.date | None | Unchanged = UNCHANGED,
+    assignee: User | None | Unchanged = UNCHANGED,
+    tags: Iterable[Tag] | Unchanged = UNCHANGED,
+    project: Project | Unchanged = UNCHANGED,
+    position: int | Unchanged = UNCHANGED,
+    expected_version: int | None = None,
+    as_staff: bool = False,
 ) -> Task:
     """
-    Change any of a task's fields, bump its version by one and record what changed.
+    Change any of a task's fields (editors and owners; moving to another project needs that
+    role there too), bump its version by one and record what changed.
 
     ``expected_version`` (from ``If-Match`` or the edit form) makes the write conditional.
     Moving to another project keeps tags whose names exist there and drops the rest, and
     unassigns an assignee who is not a member of the new project; the activity says so.
-    A change that changes nothing writes nothing.
+    ``position`` is the board's sort key (see ``_position_at``); a task that changes column
+    without one goes to the bottom. A change that changes nothing writes nothing.
     """
-    unknown = set(fields) - set(TASK_FIELDS)
-    if unknown:
-        raise TypeError(f"task_update() got unexpected fields: {sorted(unknown)}")
-    current = _lock(task, expected_version)
+    fields = _given(
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        due_date=due_date,
+        assignee=assignee,
+        project=project,
+        position=position,
+    )
+    new_tags = None if tags is UNCHANGED else tags
+    target = fields.pop("project", None)
+    current, new_project = _lock_task(task, by, expected_version, as_staff=as_staff, target=target)
     old_tags = list(current.tags.order_by(Lower("name")))
     changes: dict[str, list] = {}
 
-    new_project = fields.pop("project", current.project)
-    if new_project.pk != current.project_id:
+    if new_project is not None and new_project.pk != current.project_id:
         changes["project"] = [
             _display("project", current.project),
             _display("project", new_project),
         ]
-        if "tags" not in fields:
+        if new_tags is None:
             # Tag names are unique ignoring case, so "bug" here is "BUG" there.
             by_name = {
                 tag.name.lower(): tag
@@ -386,9 +658,7 @@ def task_update(
                     project=new_project, lower_name__in=[t.name.lower() for t in old_tags]
                 )
             }
-            fields["tags"] = [
-                by_name[t.name.lower()] for t in old_tags if t.name.lower() in by_name
-            ]
+            new_tags = [by_name[t.name.lower()] for t in old_tags if t.name.lower() in by_name]
         if "assignee" not in fields and current.assignee is not None:
             is_member = Membership.objects.filter(
                 project=new_project, user=current.assignee
@@ -397,7 +667,7 @@ def task_update(
                 fields["assignee"] = None
         current.project = new_project
 
-    new_tags = fields.pop("tags", None)
+    requested_position = fields.pop("position", None)
     for name, value in fields.items():
         old_value = getattr(current, name)
         if old_value != value:
@@ -411,15 +681,21 @@ def task_update(
         if {t.pk for t in new_tags} != {t.pk for t in old_tags}:
             changes["tags"] = [_display("tags", old_tags), _display("tags", new_tags)]
 
+    new_column = "status" in changes or "project" in changes
+    if requested_position is not None and (new_column or requested_position != current.position):
+        place = _position_at(current.project_id, current.status, requested_position, current.pk)
+        if place != current.position:
+            changes["position"] = [current.position, place]
+            current.position = place
+    elif new_column:
+        # A task that lands in another column goes to its bottom.
+        current.position = _bottom_of_column(current.project_id, current.status, current.pk)
+
     if not changes:
         return current
 
     if "status" in changes:
         current.completed_at = timezone.now() if current.status == Status.DONE else None
-    if ("status" in changes or "project" in changes) and "position" not in fields:
-        # A task that lands in another column goes to its bottom.
-        current.position = _end_of_column(current.project_id, current.status, current.pk)
-
     current.updated_at = timezone.now()
     current.version += 1
     # Compare-and-set on the version as well as the row lock: SQLite ignores FOR UPDATE, and
@@ -442,12 +718,20 @@ def task_update(
     return current
 
 
-def task_complete(*, task: Task, by: User, expected_version: int | None = None) -> Task:
-    return task_update(task=task, by=by, expected_version=expected_version, status=Status.DONE)
+def task_complete(
+    *, task: Task, by: User, expected_version: int | None = None, as_staff: bool = False
+) -> Task:
+    return task_update(
+        task=task, by=by, expected_version=expected_version, status=Status.DONE, as_staff=as_staff
+    )
 
 
-def task_reopen(*, task: Task, by: User, expected_version: int | None = None) -> Task:
-    return task_update(task=task, by=by, expected_version=expected_version, status=Status.TODO)
+def task_reopen(
+    *, task: Task, by: User, expected_version: int | None = None, as_staff: bool = False
+) -> Task:
+    return task_update(
+        task=task, by=by, expected_version=expected_version, status=Status.TODO, as_staff=as_staff
+    )
 
 
 @transaction.atomic
@@ -458,52 +742,33 @@ def task_move(
     status: Status | str,
     index: int | None = None,
     expected_version: int | None = None,
+    as_staff: bool = False,
 ) -> Task:
     """
     Put a task into a board column at ``index`` (0 = top; None = bottom).
 
     Positions are spaced ``POSITION_GAP`` apart, so a move usually writes only the moved
-    task; when two neighbours have no room between them the column is renumbered. Renumbering
-    does not bump the neighbours' versions: order is board metadata, not an edit of them.
+    task; when two neighbours have no room between them the column is renumbered.
     """
     status = Status(status)
-    column = list(
-        Task.objects.select_for_update()
-        .filter(project_id=task.project_id, status=status)
-        .exclude(pk=task.pk)
-        .order_by("position", "id")
-        .values_list("pk", "position")
-    )
-    if index is None or index >= len(column):
-        index = len(column)
-    index = max(index, 0)
-    before = column[index - 1][1] if index > 0 else None
-    after = column[index][1] if index < len(column) else None
-
-    if before is None and after is None:
-        position = POSITION_GAP
-    elif before is None:
-        position = after - POSITION_GAP
-    elif after is None:
-        position = before + POSITION_GAP
-    elif after - before > 1:
-        position = (before + after) // 2
-    else:
-        ids = [pk for pk, _ in column]
-        ids.insert(index, None)
-        renumbered = [
-            Task(pk=pk, position=(i + 1) * POSITION_GAP) for i, pk in enumerate(ids) if pk
-        ]
-        Task.objects.bulk_update(renumbered, ["position"])
-        position = (index + 1) * POSITION_GAP
+    current, _ = _lock_task(task, by, expected_version, as_staff=as_staff)
+    position = _position_at_index(current.project_id, status, index, current.pk)
     return task_update(
-        task=task, by=by, expected_version=expected_version, status=status, position=position
+        task=current,
+        by=by,
+        expected_version=expected_version,
+        status=status,
+        position=position,
+        as_staff=as_staff,
     )
 
 
 @transaction.atomic
-def task_delete(*, task: Task, by: User, expected_version: int | None = None) -> None:
-    current = _lock(task, expected_version)
+def task_delete(
+    *, task: Task, by: User, expected_version: int | None = None, as_staff: bool = False
+) -> None:
+    """Delete a task; its activity stays in the project's history (editors and owners)."""
+    current, _ = _lock_task(task, by, expected_version, as_staff=as_staff)
     Activity.objects.create(
         project_id=current.project_id,
         task=current,
@@ -535,26 +800,57 @@ def _clean_body(body: str) -> str:
     return body
 
 
+def _lock_comment(comment: Comment, by: User, *, as_staff: bool) -> Comment:
+    """The comment under lock, if ``by`` wrote it and may still write in its project."""
+    project_id = (
+        Comment.objects.filter(pk=comment.pk).values_list("task__project_id", flat=True).first()
+    )
+    if project_id is None:
+        raise Http404("This comment no longer exists.")
+    project = _lock_project(project_id, by)
+    try:
+        current = (
+            Comment.objects.select_for_update(of=("self",))
+            .select_related("task")
+            .get(pk=comment.pk)
+        )
+    except Comment.DoesNotExist:
+        raise Http404("This comment no longer exists.") from None
+    if current.task.project_id != project_id:
+        raise Conflict("This comment's task was moved to another project meanwhile; reload it.")
+    current.task.project = project
+    if current.author_id != by.pk:
+        raise PermissionDenied("Only its author can change a comment.")
+    require_writable(project, by, as_staff=as_staff)
+    return current
+
+
 @transaction.atomic
-def comment_add(*, task: Task, by: User, body: str) -> Comment:
-    comment = Comment.objects.create(task=task, author=by, body=_clean_body(body))
+def comment_add(*, task: Task, by: User, body: str, as_staff: bool = False) -> Comment:
+    """Comment on a task (editors and owners)."""
+    current, _ = _lock_task(task, by, None, as_staff=as_staff)
+    comment = Comment.objects.create(task=current, author=by, body=_clean_body(body))
     _comment_activity(comment, by, Activity.Verb.COMMENTED)
     return comment
 
 
 @transaction.atomic
-def comment_edit(*, comment: Comment, by: User, body: str) -> Comment:
+def comment_edit(*, comment: Comment, by: User, body: str, as_staff: bool = False) -> Comment:
+    """Change the text of a comment (its author, while an editor or owner)."""
+    current = _lock_comment(comment, by, as_staff=as_staff)
     body = _clean_body(body)
-    if body == comment.body:
-        return comment
-    comment.body = body
-    comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
-    _comment_activity(comment, by, Activity.Verb.COMMENT_EDITED)
-    return comment
+    if body == current.body:
+        return current
+    current.body = body
+    current.edited_at = timezone.now()
+    current.save(update_fields=["body", "edited_at"])
+    _comment_activity(current, by, Activity.Verb.COMMENT_EDITED)
+    return current
 
 
 @transaction.atomic
-def comment_delete(*, comment: Comment, by: User) -> None:
-    _comment_activity(comment, by, Activity.Verb.COMMENT_DELETED)
-    comment.delete()
+def comment_delete(*, comment: Comment, by: User, as_staff: bool = False) -> None:
+    """Delete a comment (its author, while an editor or owner)."""
+    current = _lock_comment(comment, by, as_staff=as_staff)
+    _comment_activity(current, by, Activity.Verb.COMMENT_DELETED)
+    current.delete()

@@ -214,6 +214,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
             "completed_at",
         ]
+        # Not DRF's validator for the unique board position: a requested position that is
+        # taken makes room (``services.task_update``) rather than being refused.
+        validators = []
 
     def to_representation(self, instance: Task) -> dict:
         data = super().to_representation(instance)

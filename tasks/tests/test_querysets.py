@@ -16,6 +16,7 @@ from tasks.models import (
     Tag,
     Task,
     require_role,
+    require_writable,
 )
 from tasks.tests.factories import (
     ActivityFactory,
@@ -138,7 +139,7 @@ def test_visible_projects_carry_my_role(project, cast, who, role):
 def test_role_of_without_annotation_asks_the_database(project, erin, oscar):
     fresh = Project.objects.get(pk=project.pk)
     assert fresh.role_of(erin) == Role.EDITOR
-    assert fresh.can_edit(erin) and not fresh.can_manage(erin)
+    assert fresh.can_write(erin) and not fresh.can_manage(erin)
     assert Project.objects.get(pk=project.pk).role_of(oscar) is None
     assert Project.objects.get(pk=project.pk).role_of(AnonymousUser()) is None
 
@@ -218,3 +219,40 @@ def test_open_and_overdue(project):
     TaskFactory(project=project, due_date=today - datetime.timedelta(days=3), status=Status.DONE)
     assert list(Task.objects.overdue(today)) == [late]
     assert Task.objects.open().count() == 2
+
+
+# The write rule: one function, its yes/no and its querysets agree ----------------------------
+@pytest.mark.parametrize("archived", [False, True], ids=["active", "archived"])
+@pytest.mark.parametrize("who", EVERYONE)
+def test_can_write_writable_by_and_require_writable_agree(world, cast, who, archived):
+    project = world["project"]
+    Project.objects.filter(pk=project.pk).update(is_archived=archived)
+    person = user_for(cast, who)
+    expected = who in WRITERS and not archived
+    try:
+        require_writable(Project.objects.get(pk=project.pk), person)
+        allowed = True
+    except PermissionDenied:
+        allowed = False
+    assert allowed == expected
+    assert Project.objects.get(pk=project.pk).can_write(person) == expected
+    assert (project.pk in visible(Project.objects.writable_by(person))) == expected
+    assert (world["task"].pk in visible(Task.objects.writable_by(person))) == expected
+    assert (world["tag"].pk in visible(Tag.objects.writable_by(person))) == expected
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_staff_pass_the_role_check_but_not_the_archived_rule(project, cast, who):
+    person = user_for(cast, who)
+    require_writable(project, person, Role.OWNER, as_staff=True)
+    project.is_archived = True
+    with pytest.raises(PermissionDenied, match="archived"):
+        require_writable(project, person, as_staff=True)
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_can_manage_is_the_owner_role_archived_or_not(project, cast, who):
+    project.is_archived = True
+    project.save()
+    fresh = Project.objects.get(pk=project.pk)
+    assert fresh.can_manage(user_for(cast, who)) == (who == "owner")

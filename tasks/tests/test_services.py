@@ -108,7 +108,11 @@ def test_last_owner_cannot_be_demoted(project, alice):
 def test_last_owner_cannot_leave_or_be_removed(project, alice, staff, by):
     membership = Membership.objects.get(project=project, user=alice)
     with pytest.raises(ValidationError):
-        services.member_remove(membership=membership, by={"alice": alice, "staff": staff}[by])
+        services.member_remove(
+            membership=membership,
+            by={"alice": alice, "staff": staff}[by],
+            as_staff=by == "staff",
+        )
     assert Membership.objects.filter(pk=membership.pk).exists()
     assert not activities(project=project)
 
@@ -139,10 +143,18 @@ def test_nobody_raises_their_own_role(project, cast, who, role):
     assert not activities(project=project)
 
 
-def test_a_member_may_lower_their_own_role(project, erin):
+def test_only_owners_change_roles_even_their_own(project, erin):
     membership = Membership.objects.get(project=project, user=erin)
-    services.member_change_role(membership=membership, role=Role.VIEWER, by=erin)
-    assert Membership.objects.get(pk=membership.pk).role == Role.VIEWER
+    with pytest.raises(PermissionDenied):
+        services.member_change_role(membership=membership, role=Role.VIEWER, by=erin)
+    assert Membership.objects.get(pk=membership.pk).role == Role.EDITOR
+
+
+def test_staff_cannot_raise_their_own_role_either(project, alice, staff):
+    mine = services.member_add(project=project, user=staff, role=Role.VIEWER, by=alice)
+    with pytest.raises(PermissionDenied):
+        services.member_change_role(membership=mine, role=Role.OWNER, by=staff, as_staff=True)
+    assert Membership.objects.get(pk=mine.pk).role == Role.VIEWER
 
 
 def test_removing_a_member_unassigns_their_tasks_in_that_project_only(project, alice, erin):
@@ -481,7 +493,7 @@ def test_moving_to_another_project_keeps_an_assignee_who_is_a_member_there(task,
     services.task_update(task=task, by=alice, assignee=erin)
     beta = ProjectFactory(name="Beta")
     MembershipFactory(project=beta, user=erin, role=Role.EDITOR)
-    moved = services.task_update(task=task, by=alice, project=beta)
+    moved = services.task_update(task=task, by=erin, project=beta)
     assert moved.assignee == erin
     assert "assignee" not in activities(task)[-1].changes
 
@@ -527,7 +539,8 @@ def test_a_save_that_lands_between_read_and_write_is_refused(task, alice):
     Task.objects.filter(pk=task.pk).update(version=2, title="Theirs")
     activity_before = Activity.objects.count()
 
-    with mock.patch("tasks.services._lock", return_value=stale), pytest.raises(StaleVersion):
+    locked = (stale, None)
+    with mock.patch("tasks.services._lock_task", return_value=locked), pytest.raises(StaleVersion):
         services.task_update(task=task, by=alice, title="Mine")
 
     task.refresh_from_db()

@@ -22,8 +22,6 @@ from tasks.forms import TaskMoveForm
 from tasks.models import Project, Status, Task
 from tasks.views.task_access import (
     TaskPageMixin,
-    can_write,
-    require_writable,
     safe_next,
     today,
     visible_project,
@@ -90,7 +88,7 @@ def board_context(project: Project, user, show: str = "") -> dict:
         "project": project,
         "columns": columns,
         "status_choices": Status.choices,
-        "can_edit": can_write(project, user),
+        "can_edit": project.can_write(user),
         "show": show if show in statuses else "",
         "today": today(),
     }
@@ -114,8 +112,6 @@ class TaskMoveView(TaskPageMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = visible_task(request.user, pk)
-        project = task.project
-        require_writable(project, request.user)
         form = TaskMoveForm(request.POST)
         if not form.is_valid():
             return HttpResponseBadRequest(
@@ -133,6 +129,7 @@ class TaskMoveView(TaskPageMixin, View):
             return HttpResponseBadRequest(
                 " ".join(error.messages), content_type="text/plain; charset=utf-8"
             )
+        project = task.project
         show = request.POST.get("show", "")
         if request.htmx:
             context = board_context(project, request.user, show)

@@ -2,16 +2,16 @@
 Project pages: the list, create, settings, delete; members and roles; tags.
 
 Every page about one project goes through ``ProjectScopedMixin``: the project is looked up in
-``Project.objects.visible_to(user)`` (an outsider gets 404) and the role the request needs is
-checked with ``require_role`` (too low a role gets 403) before the view does anything. The
-changes themselves are the functions of ``tasks.services``.
+``Project.objects.visible_to(user)`` (an outsider gets 404), and the role needed to see the page
+is checked with ``require_role`` (too low a role gets 403). The changes themselves are the
+functions of ``tasks.services``, which decide who may make them (403 otherwise).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,7 +30,7 @@ from tasks.forms import (
     TagForm,
     apply_service_errors,
 )
-from tasks.models import Membership, Project, Role, Tag, require_role
+from tasks.models import Membership, Project, Role, Tag, require_role, require_writable
 from tasks.templatetags.shell import nav_projects
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -46,14 +46,13 @@ class ProjectScopedMixin(LoginRequiredMixin):
     For views about one project, named by ``pk`` in the URL (``project_url_kwarg``).
 
     ``get_queryset()`` is ``Project.objects.visible_to(user)``, so a project the user is not a
-    member of is a 404 whatever the view does next. ``read_role`` is the role needed to read
-    (GET, HEAD), ``write_role`` the role needed for anything else; each is checked with
-    ``require_role`` (403). The project is ``self.project`` and ``project`` in the context,
-    with ``my_role`` annotated. Task pages may import this mixin.
+    member of is a 404 whatever the view does next. ``read_role`` is the role needed to see the
+    page (GET, HEAD), checked with ``require_role`` (403). Other methods go to a service, which
+    checks the role (and the archived rule) itself. The project is ``self.project`` and
+    ``project`` in the context, with ``my_role`` annotated.
     """
 
     read_role: Role = Role.VIEWER
-    write_role: Role = Role.EDITOR
     project_url_kwarg = "pk"
 
     def get_queryset(self):
@@ -63,8 +62,10 @@ class ProjectScopedMixin(LoginRequiredMixin):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.project = get_object_or_404(self.get_queryset(), pk=kwargs[self.project_url_kwarg])
-        needed = self.read_role if request.method in SAFE_METHODS else self.write_role
-        self.role = require_role(self.project, request.user, needed)
+        if request.method in SAFE_METHODS:
+            self.role = require_role(self.project, request.user, self.read_role)
+        else:
+            self.role = self.project.role_of(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs) -> dict:
@@ -107,7 +108,7 @@ class ProjectCreateView(LoginRequiredMixin, FormView):
 class ProjectSettingsView(ProjectScopedMixin, FormView):
     """Rename, describe and recolour; archive or unarchive (``action`` in the POST)."""
 
-    read_role = write_role = Role.OWNER
+    read_role = Role.OWNER
     form_class = ProjectForm
     template_name = "tasks/project_settings.html"
 
@@ -138,12 +139,18 @@ class ProjectSettingsView(ProjectScopedMixin, FormView):
             apply_service_errors(form, error)
             self.project.refresh_from_db()
             return self.form_invalid(form)
+        except PermissionDenied as error:
+            if self.project.can_manage(self.request.user):
+                # An owner of an archived project: say why next to the form.
+                form.add_error(None, str(error))
+                return self.form_invalid(form)
+            raise
         messages.success(self.request, "Project settings saved.")
         return redirect("tasks:project-settings", self.project.pk)
 
 
 class ProjectDeleteView(ProjectScopedMixin, FormView):
-    read_role = write_role = Role.OWNER
+    read_role = Role.OWNER
     form_class = ProjectDeleteForm
     template_name = "tasks/project_confirm_delete.html"
 
@@ -177,7 +184,6 @@ class MemberListView(ProjectScopedMixin, FormView):
     """Every member sees who is in the project; owners add people here (POST)."""
 
     read_role = Role.VIEWER
-    write_role = Role.OWNER
     form_class = MemberAddForm
     template_name = "tasks/member_list.html"
 
@@ -185,7 +191,7 @@ class MemberListView(ProjectScopedMixin, FormView):
         context = super().get_context_data(**kwargs)
         memberships = member_rows(self.project)
         context["memberships"] = memberships
-        context["can_manage"] = self.role == Role.OWNER
+        context["can_manage"] = self.project.can_manage(self.request.user)
         context["owner_count"] = sum(m.role == Role.OWNER for m in memberships)
         context["roles"] = Role.choices
         return context
@@ -208,9 +214,11 @@ class MemberListView(ProjectScopedMixin, FormView):
 
 
 class MemberActionMixin(ProjectScopedMixin):
-    """POST-only actions of an owner on one member, named by their user id (``member_pk``)."""
+    """
+    POST-only actions on one member, named by their user id (``member_pk``): owners change
+    roles and remove people, anyone may remove themselves (the services decide).
+    """
 
-    read_role = write_role = Role.OWNER
     http_method_names = ["post"]
 
     def get_membership(self) -> Membership:
@@ -287,7 +295,6 @@ class MemberRemoveView(MemberActionMixin, View):
 class ProjectLeaveView(ProjectScopedMixin, View):
     """Any member may leave, except the last owner (the service says why)."""
 
-    read_role = write_role = Role.VIEWER
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -310,7 +317,6 @@ class TagListView(ProjectScopedMixin, FormView):
     """Every member sees the tags; editors and owners create them here (POST)."""
 
     read_role = Role.VIEWER
-    write_role = Role.EDITOR
     form_class = TagForm
     template_name = "tasks/tag_list.html"
 
@@ -320,7 +326,7 @@ class TagListView(ProjectScopedMixin, FormView):
         context["tags"] = self.project.tags.annotate(task_count=Count("tasks")).order_by(
             Lower("name"), "id"
         )
-        context["can_edit"] = self.role.allows(Role.EDITOR)
+        context["can_edit"] = self.project.can_write(self.request.user)
         return context
 
     def form_valid(self, form: TagForm) -> HttpResponse:
@@ -339,7 +345,10 @@ class TagListView(ProjectScopedMixin, FormView):
 
 
 class TagScopedMixin(LoginRequiredMixin):
-    """One tag, found through ``Tag.objects.visible_to`` (404) and editable by editors (403)."""
+    """
+    One tag, found through ``Tag.objects.visible_to`` (404). Its pages (a form, a question)
+    are for those who may change it (``require_writable``, 403); the services decide the rest.
+    """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
@@ -348,7 +357,8 @@ class TagScopedMixin(LoginRequiredMixin):
             Tag.objects.visible_to(request.user).select_related("project"), pk=kwargs["pk"]
         )
         self.project = self.tag.project
-        require_role(self.project, request.user, Role.EDITOR)
+        if request.method in SAFE_METHODS:
+            require_writable(self.project, request.user)
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -1,9 +1,10 @@
 """
-What every task page shares: login, the scoped lookups (outsider → 404), the write check
-(viewer → 403, archived project → 403), the user's time zone and the task-row fragment.
+What every task page shares: login, the scoped lookups (outsider → 404), the user's time zone,
+the task-row fragment, and the answer to a change that a concurrent one made moot (409).
 
-Archived projects are read-only: a write in one is refused with a 403 that says why, in every
-view alike, so an archived project's history stays as it was until an owner unarchives it.
+Who may change what is the domain's call: the services refuse (viewer or archived project →
+``PermissionDenied``, a 403 page), and pages that only show a form ask the same rule,
+``tasks.models.require_writable``, before drawing it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
-from tasks.models import Project, Role, Task, require_role
+from tasks import services
+from tasks.models import Project, Task
 
 ROW_TEMPLATE = "tasks/_task_row.html"
 
@@ -28,6 +29,14 @@ class TaskPageMixin(LoginRequiredMixin):
     Signed-in users only (others go to the login page). Dates are shown in the user's own
     time zone: ``accounts.middleware.TimeZoneMiddleware`` activates it for the request.
     """
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except services.Conflict as error:
+            # A change made moot by a concurrent one (the task moved to another project,
+            # a chosen tag was deleted): say so instead of failing.
+            return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
 
     def handle_no_permission(self) -> HttpResponse:
         response = super().handle_no_permission()
@@ -48,21 +57,6 @@ def visible_task(user, pk: int) -> Task:
     return get_object_or_404(
         Task.objects.visible_to(user).select_related("project", "assignee", "created_by"), pk=pk
     )
-
-
-def require_writable(project: Project, user) -> None:
-    """Editors and owners may change tasks and comments, and only in an active project."""
-    require_role(project, user, Role.EDITOR)
-    if project.is_archived:
-        raise PermissionDenied(
-            f"“{project.name}” is archived, so its tasks are read-only. "
-            "An owner can unarchive it in the project settings."
-        )
-
-
-def can_write(project: Project, user) -> bool:
-    """``require_writable`` as a yes/no, for showing or hiding controls."""
-    return not project.is_archived and project.can_edit(user)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -15,12 +15,10 @@ from django_htmx.http import retarget
 
 from tasks import services
 from tasks.forms import CommentForm, TaskEditForm, TaskForm, apply_service_errors
-from tasks.models import Comment, Priority, Status, Task
+from tasks.models import Comment, Priority, Status, Task, require_writable
 from tasks.views.task_access import (
     TaskPageMixin,
-    can_write,
     render_row,
-    require_writable,
     safe_next,
     today,
     visible_task,
@@ -41,7 +39,7 @@ def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> di
     """Everything the task page shows, in a fixed number of queries."""
     user = request.user
     project = task.project
-    editable = can_write(project, user)
+    editable = project.can_write(user)
     context = {
         "task": task,
         "project": project,
@@ -83,20 +81,17 @@ class TaskUpdateView(TaskPageMixin, View):
 
     template_name = "tasks/task_form.html"
 
-    def get_task(self) -> Task:
-        task = find_task(self.request, self.kwargs["pk"])
-        require_writable(task.project, self.request.user)
-        return task
-
     def build_form(self, task: Task, data=None) -> TaskEditForm:
         return TaskEditForm(data, instance=task, project=task.project, user=self.request.user)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        task = self.get_task()
+        task = find_task(request, pk)
+        # Only the form is drawn here: ask the rule the service applies when it is sent.
+        require_writable(task.project, request.user)
         return self.render_form(task, self.build_form(task))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        task = self.get_task()
+        task = find_task(request, pk)
         if request.POST.get("inline") in INLINE_FIELDS:
             return self.post_inline(task, request.POST["inline"])
         form = self.build_form(task, request.POST)
@@ -154,17 +149,13 @@ class TaskUpdateView(TaskPageMixin, View):
 class TaskDeleteView(TaskPageMixin, View):
     template_name = "tasks/task_confirm_delete.html"
 
-    def get_task(self) -> Task:
-        task = find_task(self.request, self.kwargs["pk"])
-        require_writable(task.project, self.request.user)
-        return task
-
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        task = self.get_task()
+        task = find_task(request, pk)
+        require_writable(task.project, request.user)
         return render(request, self.template_name, {"task": task, "project": task.project})
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        task = self.get_task()
+        task = find_task(request, pk)
         project = task.project
         services.task_delete(task=task, by=request.user)
         messages.success(request, f"Deleted “{task.title}”.")
@@ -176,7 +167,6 @@ class TaskCompleteView(TaskPageMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = visible_task(request.user, pk)
-        require_writable(task.project, request.user)
         if task.status == Status.DONE:
             task = services.task_reopen(task=task, by=request.user)
             done = False
@@ -202,7 +192,6 @@ class TaskCompleteView(TaskPageMixin, View):
 class CommentCreateView(TaskPageMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = find_task(request, pk)
-        require_writable(task.project, request.user)
         form = CommentForm(request.POST)
         comment = None
         if form.is_valid():
@@ -231,17 +220,22 @@ class CommentCreateView(TaskPageMixin, View):
 
 
 class CommentAuthorMixin(TaskPageMixin):
-    """Only the author edits or deletes a comment, while they can still write in the project."""
+    """
+    One comment the user can see (else 404). Only its author edits or deletes it, while they
+    can still write in the project: the services refuse anyone else, and the pages that only
+    draw a form or ask for confirmation check the same (``check_author``).
+    """
 
     def get_comment(self) -> Comment:
-        comment = get_object_or_404(
+        return get_object_or_404(
             Comment.objects.visible_to(self.request.user).select_related("task__project", "author"),
             pk=self.kwargs["pk"],
         )
-        require_writable(comment.task.project, self.request.user)
+
+    def check_author(self, comment: Comment) -> None:
         if comment.author_id != self.request.user.pk:
             raise PermissionDenied("Only its author can change a comment.")
-        return comment
+        require_writable(comment.task.project, self.request.user)
 
 
 class CommentUpdateView(CommentAuthorMixin, View):
@@ -249,6 +243,7 @@ class CommentUpdateView(CommentAuthorMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         comment = self.get_comment()
+        self.check_author(comment)
         form = CommentForm(initial={"body": comment.body})
         return render(request, self.template_name, {"comment": comment, "form": form})
 
@@ -280,6 +275,7 @@ class CommentDeleteView(CommentAuthorMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         comment = self.get_comment()
+        self.check_author(comment)
         context = {"comment": comment, "task": comment.task, "project": comment.task.project}
         return render(request, self.template_name, context)
 

@@ -23,11 +23,9 @@ from accounts.models import User
 from tasks import services
 from tasks.filters import DueBucket, TaskFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
-from tasks.models import Priority, Project, Status, Task, TaskQuerySet
+from tasks.models import Priority, Project, Status, Task, TaskQuerySet, require_writable
 from tasks.views.task_access import (
     TaskPageMixin,
-    can_write,
-    require_writable,
     safe_next,
     today,
     visible_project,
@@ -134,7 +132,7 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         request, user = self.request, self.request.user
         project = visible_project(user, self.kwargs["pk"])
-        editable = can_write(project, user)
+        editable = project.can_write(user)
         members = project_members(project)
         tags = list(project.tags.all())
 
@@ -193,12 +191,12 @@ class TaskCreateView(TaskPageMixin, View):
     template_name = "tasks/task_form.html"
 
     def get_project(self) -> Project:
-        project = visible_project(self.request.user, self.kwargs["pk"])
-        require_writable(project, self.request.user)
-        return project
+        return visible_project(self.request.user, self.kwargs["pk"])
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         project = self.get_project()
+        # Only the form is drawn here: ask the rule the service applies when it is sent.
+        require_writable(project, request.user)
         initial = {
             key: request.GET[key] for key in ("status", "due_date", "title") if key in request.GET
         }
