@@ -12,7 +12,7 @@ from tasks.tests.admin_support import (
     run_action,
     run_form_action,
 )
-from tasks.tests.factories import MembershipFactory, TagFactory
+from tasks.tests.factories import CommentFactory, MembershipFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +252,20 @@ def test_comment_add_edit_delete_write_activity(staff_client, staff, task):
     verbs = list(Activity.objects.order_by("id").values_list("verb", flat=True))
     assert verbs == [Verb.COMMENTED, Verb.COMMENT_EDITED, Verb.COMMENT_DELETED]
     assert set(Activity.objects.values_list("actor", flat=True)) == {staff.pk}
+
+
+def test_only_the_author_changes_a_comment_staff_included(staff_client, task, alice):
+    theirs = CommentFactory(task=task, author=alice, body="Alice's words")
+    change = admin_url("tasks.comment", "change", theirs.pk)
+
+    edited = staff_client.post(change, form_data(staff_client.get(change), body="Staff's words"))
+    assert edited.status_code == 200
+    assert form_errors(edited)["__all__"] == ["Only its author can change a comment."]
+    assert edited.context["adminform"].form["body"].value() == "Staff's words"
+
+    deleted = confirm_bulk_delete(staff_client, "tasks.comment", [theirs])
+    assert messages_of(deleted) == [
+        f"“{theirs}” was not deleted: Only its author can change a comment."
+    ]
+    assert Comment.objects.get().body == "Alice's words"
+    assert not Activity.objects.exists()
