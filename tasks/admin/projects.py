@@ -161,6 +161,15 @@ class MembershipAdmin(ServiceAdmin):
         # A membership belongs to one person in one project; its role changes by the action.
         return ("project", "user", "role", "created_at") if obj else ()
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing is edited in place here (the role changes by an action): no save buttons.
+        no_saving = dict.fromkeys(
+            ("show_save", "show_save_and_continue", "show_save_and_add_another"), False
+        )
+        return super().change_view(
+            request, object_id, form_url, {**no_saving, **(extra_context or {})}
+        )
+
     def save_model(self, request, obj, form, change):
         if change:
             return  # nothing on the change form is editable

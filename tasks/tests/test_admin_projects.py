@@ -100,6 +100,7 @@ def test_membership_change_form_is_read_only(staff_client, project, erin):
     url = admin_url("tasks.membership", "change", membership.pk)
     page = staff_client.get(url)
     assert not page.context["adminform"].form.fields
+    assert b'name="_save"' not in page.content and b'name="_continue"' not in page.content
 
     staff_client.post(url, {"role": "owner", "_save": "Save"})
 
