@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
 from django.db.models.functions import Lower
 from django.http import HttpRequest, StreamingHttpResponse
@@ -266,8 +267,8 @@ class TaskAdmin(ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        record = ("version", "position", "created_by", "created_at", "updated_at")
-        return ("project", "status", *record, "completed_at")
+        # Status and project change by the actions; the record is the domain's to keep.
+        return ("project", "status", *flatten_fieldsets(self.fieldsets[1:]))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else ()
