@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from tasks.models import Project, Role, Task
+from tasks.models import Project, Task
 
 register = template.Library()
 
@@ -109,11 +109,7 @@ def new_task_button(context: template.Context) -> dict:
     otherwise a menu of the active projects where they may.
     """
     request = context["request"]
-    writable = [
-        p
-        for p in nav_projects(request)
-        if not p.is_archived and Role(p.my_role).allows(Role.EDITOR)
-    ]
+    writable = [p for p in nav_projects(request) if p.can_write(request.user)]
     current_id = current_project_id(context)
     current = next((p for p in writable if p.pk == current_id), None)
     return {"current": current, "writable": writable}

@@ -170,14 +170,19 @@ def test_page_size_defaults_to_50_and_is_capped_at_200(client, project):
 
 def _random_tasks(project, count, rng):
     base = timezone.now() - datetime.timedelta(days=10)
+    existing = project.tasks.count()
     for i in range(count):
         moment = base + datetime.timedelta(minutes=rng.choice([0, 1, 2, 3]))
+        # Positions are distinct inside a column (a database constraint) but tie across the
+        # three columns, so the walk still meets equal keys.
+        slot = existing + i
         TaskFactory(
             project=project,
             title=f"t{i}",
+            status=list(Status)[slot % 3],
             priority=rng.choice(["none", "low", "medium", "high", "urgent"]),
             due_date=rng.choice([None, None, datetime.date(2030, 1, rng.randint(1, 3))]),
-            position=rng.choice([1024, 2048]),
+            position=1024 * (slot // 3 % 2 + 1) + slot // 6,
             created_at=moment,
             updated_at=moment,
         )

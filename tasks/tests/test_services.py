@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
 from tasks import services
 from tasks.models import Activity, Comment, Membership, Priority, Role, Status, Tag, Task
@@ -546,3 +547,175 @@ def test_a_save_that_lands_between_read_and_write_is_refused(task, alice):
     task.refresh_from_db()
     assert (task.title, task.version) == ("Theirs", 2)
     assert Activity.objects.count() == activity_before
+
+
+# Who may: every service checks the role itself, staff skip only that -------------------------
+@pytest.fixture
+def things(project, task, tag, erin, alice):
+    """One of everything in Alpha, each change needing some role (the comment is erin's)."""
+    comment = services.comment_add(task=task, by=erin, body="Mine")
+    walt = UserFactory(username="walt")
+    MembershipFactory(project=project, user=walt, role=Role.VIEWER)
+    newcomer = UserFactory(username="newcomer")
+    return {
+        "project": project,
+        "task": task,
+        "tag": tag,
+        "comment": comment,
+        "walt": Membership.objects.get(project=project, user=walt),
+        "newcomer": newcomer,
+    }
+
+
+# (id, role needed, call(things, by, **staff))
+CHANGES = [
+    ("project_update", "owner", lambda t, by, **kw: services.project_update(
+        project=t["project"], by=by, name="Renamed", **kw)),
+    ("project_delete", "owner", lambda t, by, **kw: services.project_delete(
+        project=t["project"], by=by, **kw)),
+    ("member_add", "owner", lambda t, by, **kw: services.member_add(
+        project=t["project"], user=t["newcomer"], role=Role.VIEWER, by=by, **kw)),
+    ("member_change_role", "owner", lambda t, by, **kw: services.member_change_role(
+        membership=t["walt"], role=Role.EDITOR, by=by, **kw)),
+    ("member_remove", "owner", lambda t, by, **kw: services.member_remove(
+        membership=t["walt"], by=by, **kw)),
+    ("tag_create", "editor", lambda t, by, **kw: services.tag_create(
+        project=t["project"], name="new", by=by, **kw)),
+    ("tag_update", "editor", lambda t, by, **kw: services.tag_update(
+        tag=t["tag"], by=by, name="renamed", **kw)),
+    ("tag_delete", "editor", lambda t, by, **kw: services.tag_delete(tag=t["tag"], by=by, **kw)),
+    ("task_create", "editor", lambda t, by, **kw: services.task_create(
+        project=t["project"], by=by, title="New", **kw)),
+    ("task_update", "editor", lambda t, by, **kw: services.task_update(
+        task=t["task"], by=by, title="New", **kw)),
+    ("task_complete", "editor", lambda t, by, **kw: services.task_complete(
+        task=t["task"], by=by, **kw)),
+    ("task_move", "editor", lambda t, by, **kw: services.task_move(
+        task=t["task"], by=by, status=Status.DONE, index=0, **kw)),
+    ("task_delete", "editor", lambda t, by, **kw: services.task_delete(
+        task=t["task"], by=by, **kw)),
+    ("comment_add", "editor", lambda t, by, **kw: services.comment_add(
+        task=t["task"], by=by, body="Hi", **kw)),
+]  # fmt: skip
+
+RANK = {"viewer": 1, "editor": 2, "owner": 3, "outsider": 0}
+
+
+@pytest.mark.parametrize(("name", "needed", "change"), CHANGES, ids=[c[0] for c in CHANGES])
+@pytest.mark.parametrize("who", ["owner", "editor", "viewer", "outsider"])
+def test_each_service_checks_the_role_itself(things, cast, name, needed, change, who):
+    activity_before = Activity.objects.count()
+    if RANK[who] >= RANK[needed]:
+        change(things, cast[who])
+    else:
+        with pytest.raises(PermissionDenied):
+            change(things, cast[who])
+        assert Activity.objects.count() == activity_before
+
+
+@pytest.mark.parametrize(("name", "needed", "change"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_staff_act_without_a_role(things, staff, name, needed, change):
+    change(things, staff, as_staff=True)
+
+
+@pytest.mark.parametrize(("name", "needed", "change"), CHANGES, ids=[c[0] for c in CHANGES])
+def test_staff_without_as_staff_are_just_outsiders(things, staff, name, needed, change):
+    with pytest.raises(PermissionDenied):
+        change(things, staff)
+
+
+@pytest.mark.parametrize(("name", "needed", "change"), CHANGES, ids=[c[0] for c in CHANGES])
+@pytest.mark.parametrize("as_staff", [False, True], ids=["owner", "staff"])
+def test_archived_refuses_every_change_but_deleting(things, alice, staff, name, needed, change,
+                                                     as_staff):  # fmt: skip
+    services.project_update(project=things["project"], by=alice, is_archived=True)
+    by = staff if as_staff else alice
+    if name == "project_delete":
+        change(things, by, as_staff=as_staff)
+        return
+    with pytest.raises(PermissionDenied, match="archived"):
+        change(things, by, as_staff=as_staff)
+
+
+@pytest.mark.parametrize("as_staff", [False, True], ids=["owner", "staff"])
+def test_unarchiving_is_the_one_change_an_archived_project_takes(project, alice, staff, as_staff):
+    services.project_update(project=project, by=alice, is_archived=True)
+    by = staff if as_staff else alice
+    with pytest.raises(PermissionDenied):
+        services.project_update(project=project, by=by, is_archived=True, as_staff=as_staff)
+    back = services.project_update(
+        project=project, by=by, is_archived=False, name="Back", as_staff=as_staff
+    )
+    assert (back.is_archived, back.name) == (False, "Back")
+
+
+@pytest.mark.parametrize("who", ["owner", "staff"])
+def test_only_the_author_edits_or_deletes_a_comment(things, alice, staff, erin, who):
+    comment = things["comment"]
+    by, kw = (alice, {}) if who == "owner" else (staff, {"as_staff": True})
+    with pytest.raises(PermissionDenied, match="author"):
+        services.comment_edit(comment=comment, by=by, body="Not yours", **kw)
+    with pytest.raises(PermissionDenied, match="author"):
+        services.comment_delete(comment=comment, by=by, **kw)
+    assert Comment.objects.get(pk=comment.pk).body == "Mine"
+
+
+def test_an_author_who_became_a_viewer_cannot_edit_their_comment(things, alice, erin):
+    services.member_change_role(
+        membership=Membership.objects.get(project=things["project"], user=erin),
+        role=Role.VIEWER,
+        by=alice,
+    )
+    with pytest.raises(PermissionDenied):
+        services.comment_edit(comment=things["comment"], by=erin, body="Changed")
+
+
+def test_a_member_leaves_whatever_their_role(project, victor):
+    services.member_remove(membership=Membership.objects.get(project=project, user=victor),
+                           by=victor)  # fmt: skip
+    assert not Membership.objects.filter(project=project, user=victor).exists()
+
+
+def test_moving_a_task_needs_the_editor_role_in_the_target_too(task, erin, alice):
+    beta = services.project_create(by=alice, name="Beta")
+    services.member_add(project=beta, user=erin, role=Role.VIEWER, by=alice)
+    with pytest.raises(PermissionDenied):
+        services.task_update(task=task, by=erin, project=beta)
+    assert Task.objects.get(pk=task.pk).project_id == task.project_id
+
+
+# Keywords -----------------------------------------------------------------------------------
+def test_an_omitted_keyword_leaves_the_field_as_it_is(task, erin, victor):
+    services.task_update(task=task, by=erin, assignee=victor, due_date=datetime.date(2030, 1, 1))
+    services.task_update(task=task, by=erin, title="Only the title")
+    task.refresh_from_db()
+    assert (task.title, task.assignee, task.due_date) == (
+        "Only the title",
+        victor,
+        datetime.date(2030, 1, 1),
+    )
+    services.task_update(task=task, by=erin, assignee=None, due_date=None)
+    task.refresh_from_db()
+    assert (task.assignee, task.due_date) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t, by: services.project_update(project=t["project"], by=by, owner=by),
+        lambda t, by: services.tag_update(tag=t["tag"], by=by, project=t["project"]),
+        lambda t, by: services.task_update(task=t["task"], by=by, version=9),
+    ],
+    ids=["project", "tag", "task"],
+)
+def test_unknown_keywords_are_a_type_error(things, alice, call):
+    with pytest.raises(TypeError):
+        call(things, alice)
+
+
+def test_a_vanished_task_is_a_404(task, erin):
+    Task.objects.filter(pk=task.pk).delete()
+    with pytest.raises(Http404):
+        services.task_update(task=task, by=erin, title="Too late")
+    with pytest.raises(Http404):
+        services.comment_add(task=task, by=erin, body="Too late")

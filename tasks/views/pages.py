@@ -13,7 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
 from tasks.filters import search_tasks
-from tasks.models import Project, Role, Task
+from tasks.models import Project, Task
 from tasks.views.task_access import TaskPageMixin, today
 from tasks.views.task_list import SORTS, sort_tasks
 
@@ -116,7 +116,7 @@ def mark_editable(tasks: list[Task], editable_ids: set[int]) -> None:
 
 
 def editable_project_ids(user) -> set[int]:
-    return set(Project.objects.editable_by(user).active().values_list("pk", flat=True))
+    return set(Project.objects.writable_by(user).values_list("pk", flat=True))
 
 
 class DashboardView(TaskPageMixin, TemplateView):
@@ -134,7 +134,7 @@ class DashboardView(TaskPageMixin, TemplateView):
             .order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
         )
         projects = list(Project.objects.visible_to(user).active().with_task_counts())
-        editable = {p.pk for p in projects if Role(p.my_role).allows(Role.EDITOR)}
+        editable = {p.pk for p in projects if p.can_write(user)}
         mark_editable(mine, editable)
         for project in projects:
             project.percent_done = (
