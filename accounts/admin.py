@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, User, available_time_zones
 from tasks import services
-from tasks.admin import ServiceAdmin
+from tasks.admin.base import REFUSALS, ServiceAdmin, refusal_reason
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -83,8 +83,9 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
         for membership in obj.memberships.select_related("project", "user"):
             try:
                 services.member_remove(membership=membership, by=request.user, as_staff=True)
-            except ValidationError as error:
-                raise ValidationError(f"{membership.project}: {' '.join(error.messages)}") from None
+            except REFUSALS as error:
+                reason = refusal_reason(error)
+                raise ValidationError(f"{membership.project}: {reason}") from error
         obj.delete()
 
 

@@ -1,10 +1,12 @@
 """
 Staff admin for projects, members, tags, tasks, comments and activity.
 
-Every change made here goes through ``tasks.services``, exactly like a page or the API, so
-the activity log, task versions and the last-owner rule hold for staff too. Staff act without
-a project role (``by=request.user``). A change the domain refuses rolls back as a whole and
-comes back as an error message on the same page.
+Every change made here goes through ``tasks.services``, exactly like a page or the API, with
+``by=request.user, as_staff=True``: staff need no project role, but every other rule (an
+archived project is read-only, the last owner stays, validation) holds for them too. Change
+forms edit plain fields only; state changes (complete, reopen, move, change a role, archive)
+are admin actions. A change the domain refuses is rolled back as a whole and comes back as the
+form's errors, with what was typed, or as a message.
 """
 
 from django.contrib import admin

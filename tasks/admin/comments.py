@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.utils.text import Truncator
 
 from tasks import services
-from tasks.admin.base import REFUSALS, ServiceAdmin, copy_state
+from tasks.admin.base import ServiceAdmin, refusals
 from tasks.models import Activity, Comment, Project
 
 
 def fresh_comment(pk: int) -> Comment:
-    return Comment.objects.select_related("task").get(pk=pk)
+    """The comment as stored: the admin form has already put the new body on its instance."""
+    return Comment.objects.select_related("task__project").get(pk=pk)
 
 
 @admin.register(Comment)
@@ -40,19 +41,21 @@ class CommentAdmin(ServiceAdmin):
         return comment.task.project
 
     def save_model(self, request, obj, form, change):
-        try:
+        data = form.cleaned_data
+        with refusals():
             if change:
                 if "body" in form.changed_data:
                     services.comment_edit(
-                        comment=fresh_comment(obj.pk), by=request.user, as_staff=True, body=obj.body
+                        comment=fresh_comment(obj.pk),
+                        by=request.user,
+                        as_staff=True,
+                        body=data["body"],
                     )
             else:
                 comment = services.comment_add(
-                    task=obj.task, by=request.user, as_staff=True, body=obj.body
+                    task=data["task"], by=request.user, as_staff=True, body=data["body"]
                 )
-                copy_state(comment, obj)
-        except REFUSALS as error:
-            self.refuse(request, error)
+                obj.pk = comment.pk
 
     def delete_through_service(self, request, obj):
         services.comment_delete(comment=fresh_comment(obj.pk), by=request.user, as_staff=True)

@@ -2,45 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models.functions import Lower
+from django.http import HttpRequest
 
 from tasks import services
-from tasks.admin.base import REFUSALS, ServiceAdmin, copy_state
-from tasks.models import ROLE_RANK, Membership, Project, Role, Tag
-
-
-class MembershipInlineForm(forms.ModelForm):
-    class Meta:
-        model = Membership
-        fields = ("user", "role")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # A membership belongs to one person: change the role, or remove it and add another.
-        if self.instance.pk:
-            self.fields["user"].disabled = True
+from tasks.admin.base import BOTH_LOCATIONS, ServiceAdmin, refusals
+from tasks.models import Membership, Project, Role, Tag
 
 
 class MembershipInline(admin.TabularInline):
+    """Who is in the project, read-only: members are added, changed and removed as such."""
+
     model = Membership
-    form = MembershipInlineForm
     fields = ("user", "role", "created_at")
-    readonly_fields = ("created_at",)
-    autocomplete_fields = ("user",)
+    readonly_fields = fields
     extra = 0
+    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
 
+    def has_add_permission(self, request, obj=None):
+        return False
 
-def _fresh_membership(pk: int) -> Membership:
-    """The row as stored: the admin form has already written its new values on the instance."""
-    return Membership.objects.select_related("project", "user").get(pk=pk)
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Project)
@@ -61,8 +53,9 @@ class ProjectAdmin(ServiceAdmin):
     date_hierarchy = "created_at"
     # Explicit: the count annotations group the rows, and grouped queries drop Meta.ordering.
     ordering = (Lower("name"), "id")
-    readonly_fields = ("created_by", "created_at", "updated_at")
+    readonly_fields = ("is_archived", "created_by", "created_at", "updated_at")
     inlines = (MembershipInline,)
+    actions = ("archive", "unarchive", "delete_selected")
 
     def get_queryset(self, request):
         return (
@@ -74,9 +67,9 @@ class ProjectAdmin(ServiceAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            # The creator becomes the first owner (project_create); members follow below.
+            # The creator becomes the first owner (project_create); members are added after.
             return ("name", "description", "colour")
-        return ("name", "description", "colour", "is_archived", *self.readonly_fields)
+        return ("name", "description", "colour", *self.readonly_fields)
 
     @admin.display(description="members", ordering="member_count")
     def member_count(self, project: Project) -> int:
@@ -92,65 +85,63 @@ class ProjectAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        try:
+        with refusals():
             if change:
                 fields = {
                     name: data[name]
-                    for name in form.changed_data
-                    if name in ("name", "description", "colour", "is_archived")
+                    for name in ("name", "description", "colour")
+                    if name in form.changed_data
                 }
                 if fields:
-                    services.project_update(project=obj, by=request.user, as_staff=True, **fields)
+                    services.project_update(
+                        project=Project.objects.get(pk=obj.pk),
+                        by=request.user,
+                        as_staff=True,
+                        **fields,
+                    )
             else:
                 project = services.project_create(
                     by=request.user,
                     as_staff=True,
                     name=data["name"],
-                    description=data.get("description", ""),
-                    colour=data.get("colour") or Project.DEFAULT_COLOUR,
+                    description=data["description"],
+                    colour=data["colour"],
                 )
-                copy_state(project, obj)
-        except REFUSALS as error:
-            self.refuse(request, error)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Membership:
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)
-        project, by = form.instance, request.user
-        try:
-            # New members and promotions first, removals last: handing ownership over in one
-            # save never leaves the project without an owner on the way.
-            for membership in formset.new_objects:
-                services.member_add(
-                    project=project,
-                    user=membership.user,
-                    role=membership.role,
-                    by=by,
-                    as_staff=True,
-                )
-            role_changes = sorted(
-                (
-                    (membership.pk, membership.role)
-                    for membership, changed in formset.changed_objects
-                    if "role" in changed
-                ),
-                key=lambda change: -ROLE_RANK[Role(change[1])],
-            )
-            for pk, role in role_changes:
-                services.member_change_role(
-                    membership=_fresh_membership(pk), role=role, by=by, as_staff=True
-                )
-            for membership in formset.deleted_objects:
-                services.member_remove(
-                    membership=_fresh_membership(membership.pk), by=by, as_staff=True
-                )
-        except REFUSALS as error:
-            self.refuse(request, error)
-        return None
+                obj.pk = project.pk
 
     def delete_through_service(self, request, obj):
         services.project_delete(project=obj, by=request.user, as_staff=True)
+
+    def _set_archived(self, request: HttpRequest, queryset, archived: bool, done) -> None:
+        def change(project: Project) -> bool:
+            if project.is_archived == archived:
+                return False
+            services.project_update(
+                project=project, by=request.user, as_staff=True, is_archived=archived
+            )
+            return True
+
+        self.apply_each(request, queryset.order_by("pk"), change, done)
+
+    @admin.action(
+        description="Archive (read-only for everyone)",
+        permissions=["change"],
+        location=BOTH_LOCATIONS,
+    )
+    def archive(self, request: HttpRequest, queryset: models.QuerySet[Project]) -> None:
+        self._set_archived(
+            request, queryset, True, ("Archived %d project.", "Archived %d projects.")
+        )
+
+    @admin.action(description="Unarchive", permissions=["change"], location=BOTH_LOCATIONS)
+    def unarchive(self, request: HttpRequest, queryset: models.QuerySet[Project]) -> None:
+        self._set_archived(
+            request, queryset, False, ("Unarchived %d project.", "Unarchived %d projects.")
+        )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, label="New role")
 
 
 @admin.register(Membership)
@@ -161,39 +152,67 @@ class MembershipAdmin(ServiceAdmin):
     search_fields = ("user__username", "user__display_name", "user__email", "project__name")
     date_hierarchy = "created_at"
     autocomplete_fields = ("project", "user")
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ("created_at",)
-        return ("project", "user", "created_at")
+    actions = ("change_role", "delete_selected")
 
     def get_fields(self, request, obj=None):
         return ("project", "user", "role", "created_at") if obj else ("project", "user", "role")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A membership belongs to one person in one project; its role changes by the action.
+        return ("project", "user", "role", "created_at") if obj else ()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing is edited in place here (the role changes by an action): no save buttons.
+        no_saving = dict.fromkeys(
+            ("show_save", "show_save_and_continue", "show_save_and_add_another"), False
+        )
+        return super().change_view(
+            request, object_id, form_url, {**no_saving, **(extra_context or {})}
+        )
+
     def save_model(self, request, obj, form, change):
-        try:
-            if change:
-                if "role" in form.changed_data:
-                    services.member_change_role(
-                        membership=_fresh_membership(obj.pk),
-                        role=obj.role,
-                        by=request.user,
-                        as_staff=True,
-                    )
-            else:
-                membership = services.member_add(
-                    project=obj.project,
-                    user=obj.user,
-                    role=obj.role,
-                    by=request.user,
-                    as_staff=True,
-                )
-                copy_state(membership, obj)
-        except REFUSALS as error:
-            self.refuse(request, error)
+        if change:
+            return  # nothing on the change form is editable
+        data = form.cleaned_data
+        with refusals():
+            membership = services.member_add(
+                project=data["project"],
+                user=data["user"],
+                role=data["role"],
+                by=request.user,
+                as_staff=True,
+            )
+        obj.pk = membership.pk
 
     def delete_through_service(self, request, obj):
-        services.member_remove(membership=_fresh_membership(obj.pk), by=request.user, as_staff=True)
+        membership = Membership.objects.select_related("project", "user").get(pk=obj.pk)
+        services.member_remove(membership=membership, by=request.user, as_staff=True)
+
+    @admin.action(description="Change role…", permissions=["change"], location=BOTH_LOCATIONS)
+    def change_role(self, request: HttpRequest, queryset: models.QuerySet[Membership]):
+        memberships = queryset.select_related("project", "user").order_by("pk")
+
+        def apply(chosen: dict) -> None:
+            role = chosen["role"]
+
+            def change(membership: Membership) -> bool:
+                if membership.role == role:
+                    return False
+                services.member_change_role(
+                    membership=membership, role=role, by=request.user, as_staff=True
+                )
+                return True
+
+            self.apply_each(request, memberships, change, ("Changed %d role.", "Changed %d roles."))
+
+        return self.choose_then_apply(
+            request,
+            memberships,
+            action="change_role",
+            form_class=RoleForm,
+            title="Change the role of these members",
+            apply=apply,
+        )
 
 
 @admin.register(Tag)
@@ -216,22 +235,23 @@ class TagAdmin(ServiceAdmin):
         return tag.task_count
 
     def save_model(self, request, obj, form, change):
-        try:
+        data = form.cleaned_data
+        with refusals():
             if change:
-                fields = {n: getattr(obj, n) for n in form.changed_data if n in ("name", "colour")}
+                fields = {n: data[n] for n in ("name", "colour") if n in form.changed_data}
                 if fields:
-                    services.tag_update(tag=obj, by=request.user, as_staff=True, **fields)
+                    tag = Tag.objects.select_related("project").get(pk=obj.pk)
+                    services.tag_update(tag=tag, by=request.user, as_staff=True, **fields)
             else:
                 tag = services.tag_create(
-                    project=obj.project,
-                    name=obj.name,
-                    colour=obj.colour,
+                    project=data["project"],
+                    name=data["name"],
+                    colour=data["colour"],
                     by=request.user,
                     as_staff=True,
                 )
-                copy_state(tag, obj)
-        except REFUSALS as error:
-            self.refuse(request, error)
+                obj.pk = tag.pk
 
     def delete_through_service(self, request, obj):
-        services.tag_delete(tag=obj, by=request.user, as_staff=True)
+        tag = Tag.objects.select_related("project").get(pk=obj.pk)
+        services.tag_delete(tag=tag, by=request.user, as_staff=True)

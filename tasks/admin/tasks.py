@@ -1,35 +1,45 @@
-"""Admin for tasks: comment and history inlines, complete/reopen/export actions."""
+"""Admin for tasks: read-only comments and history, actions for status and project moves."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db import models
 from django.db.models.functions import Lower
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import ngettext
 
 from tasks import services
-from tasks.admin.base import BOTH_LOCATIONS, REFUSALS, ServiceAdmin, copy_state, refusal_reason
-from tasks.admin.comments import fresh_comment, summarise_changes
-from tasks.models import Activity, Comment, Tag, Task
+from tasks.admin.base import BOTH_LOCATIONS, RefusableForm, ServiceAdmin, refusals
+from tasks.admin.comments import summarise_changes
+from tasks.models import Activity, Comment, Project, Status, Tag, Task
 
 
 class CommentInline(admin.TabularInline):
+    """The task's comments, read-only here: each opens in the comment admin."""
+
     model = Comment
     fields = ("body", "author", "created_at", "edited_at")
-    readonly_fields = ("author", "created_at", "edited_at")
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+    readonly_fields = fields
     extra = 0
     show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ActivityInline(admin.TabularInline):
@@ -58,7 +68,11 @@ class ActivityInline(admin.TabularInline):
         return summarise_changes(activity)
 
 
-class TaskAdminForm(forms.ModelForm):
+#: What the change form edits; status and project change by the actions.
+EDITABLE_FIELDS = ("title", "description", "priority", "due_date", "assignee", "tags")
+
+
+class TaskAdminForm(RefusableForm):
     # Carried through the form so that a save based on an old read is refused, not merged.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -77,17 +91,19 @@ class TaskAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        tags, assignee = self.fields["tags"], self.fields["assignee"]
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        if "tags" not in self.fields:
+            return  # a view-only page: every field is shown read-only
+        tags, assignee = self.fields["tags"], self.fields["assignee"]
+        if self.instance.pk:
             # A task's tags and assignee come from its own project: offer only those, so two
             # projects' tags of the same name cannot be confused (the domain refuses others).
             project = self.instance.project
             tags.queryset = project.tags.all()
             assignee.widget = forms.Select()
             assignee.queryset = project.members.order_by(Lower("username"), "pk")
-            hint = "From this task's project; after moving it, save, then choose again."
-            tags.help_text = assignee.help_text = hint
+            tags.help_text = assignee.help_text = "From this task's project."
         else:
             # The project is not chosen yet: every tag, labelled and ordered by its project.
             tags.queryset = Tag.objects.select_related("project").order_by(
@@ -156,6 +172,19 @@ def _csv_row(task: Task) -> list[Any]:
     ]
 
 
+class StatusChoiceForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices, label="Move to")
+
+
+class ProjectChoiceForm(forms.Form):
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.order_by(Lower("name"), "id"),
+        label="Move to project",
+        help_text="Tags with the same name there are kept; an assignee who is no member there "
+        "is unassigned.",
+    )
+
+
 @admin.register(Task)
 class TaskAdmin(ServiceAdmin):
     form = TaskAdminForm
@@ -179,13 +208,20 @@ class TaskAdmin(ServiceAdmin):
     # the assignee becomes a plain list of the project's members on the change form.
     autocomplete_fields = ("project", "assignee")
     filter_horizontal = ("tags",)
-    readonly_fields = (
-        "version",
-        "position",
-        "created_by",
-        "created_at",
-        "updated_at",
-        "completed_at",
+    add_fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "project",
+                    "title",
+                    "description",
+                    ("status", "priority"),
+                    ("due_date", "assignee"),
+                    "tags",
+                )
+            },
+        ),
     )
     fieldsets = (
         (
@@ -193,11 +229,10 @@ class TaskAdmin(ServiceAdmin):
             {
                 "fields": (
                     "expected_version",
-                    "project",
+                    ("project", "status"),
                     "title",
                     "description",
-                    ("status", "priority"),
-                    ("due_date", "assignee"),
+                    ("priority", "due_date", "assignee"),
                     "tags",
                 )
             },
@@ -214,14 +249,26 @@ class TaskAdmin(ServiceAdmin):
         ),
     )
     inlines = (CommentInline, ActivityInline)
-    actions = ("mark_done", "reopen", "export_csv")
+    actions = (
+        "mark_done",
+        "reopen",
+        "move_to_status",
+        "move_to_project",
+        "export_csv",
+        "delete_selected",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
 
     def get_fieldsets(self, request, obj=None):
-        # The record (version, timestamps) only exists once the task does.
-        return self.fieldsets if obj else self.fieldsets[:1]
+        return self.fieldsets if obj else self.add_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # Status and project change by the actions; the record is the domain's to keep.
+        return ("project", "status", *flatten_fieldsets(self.fieldsets[1:]))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else ()
@@ -232,102 +279,107 @@ class TaskAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        try:
+        with refusals():
             if change:
-                fields = {
-                    name: data[name] for name in form.changed_data if name in services.TASK_FIELDS
-                }
+                fields = {name: data[name] for name in EDITABLE_FIELDS if name in form.changed_data}
                 if "tags" in fields:
                     fields["tags"] = list(fields["tags"])
-                task = services.task_update(
-                    task=obj,
-                    by=request.user,
-                    as_staff=True,
-                    expected_version=data.get("expected_version"),
-                    **fields,
-                )
+                if fields:
+                    services.task_update(
+                        task=obj,
+                        by=request.user,
+                        as_staff=True,
+                        expected_version=data["expected_version"],
+                        **fields,
+                    )
             else:
                 task = services.task_create(
                     project=data["project"],
                     by=request.user,
                     as_staff=True,
                     title=data["title"],
-                    description=data.get("description", ""),
+                    description=data["description"],
                     status=data["status"],
                     priority=data["priority"],
-                    due_date=data.get("due_date"),
-                    assignee=data.get("assignee"),
-                    tags=list(data.get("tags") or ()),
+                    due_date=data["due_date"],
+                    assignee=data["assignee"],
+                    tags=list(data["tags"]),
                 )
-        except REFUSALS as error:
-            self.refuse(request, error)
-            return
-        copy_state(task, obj)
+                obj.pk = task.pk
 
     def save_related(self, request, form, formsets, change):
-        # Tags were saved by the domain function with the task; only the comments remain.
-        if self.refused(request):
-            return
+        # No form.save_m2m(): the domain function saved the tags with the task. The inlines
+        # are read-only, so their formsets save nothing (the admin's change message reads them).
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
-            if self.refused(request):
-                return
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Comment:
-            return super().save_formset(request, form, formset, change)
-        formset.save(commit=False)
-        by = request.user
-        try:
-            for comment in formset.deleted_objects:
-                services.comment_delete(comment=fresh_comment(comment.pk), by=by, as_staff=True)
-            for comment, _changed in formset.changed_objects:
-                services.comment_edit(
-                    comment=fresh_comment(comment.pk), by=by, as_staff=True, body=comment.body
-                )
-            for comment in formset.new_objects:
-                services.comment_add(task=form.instance, by=by, as_staff=True, body=comment.body)
-        except REFUSALS as error:
-            self.refuse(request, error)
-        return None
 
     def delete_through_service(self, request, obj):
         services.task_delete(task=obj, by=request.user, as_staff=True)
 
-    def _apply(
-        self,
-        request: HttpRequest,
-        queryset: models.QuerySet[Task],
-        change: Callable[..., Task],
-        done: Callable[[int], str],
-    ) -> None:
-        """Run one domain function per task; count the tasks it actually changed."""
-        changed = 0
-        for task in queryset.select_related(None).prefetch_related(None).order_by("pk"):
-            try:
-                after = change(task=task, by=request.user, as_staff=True)
-            except REFUSALS as error:
-                self.message_user(request, f"“{task}”: {refusal_reason(error)}", messages.ERROR)
-                continue
-            changed += after.version != task.version
-        self.message_user(request, done(changed), messages.SUCCESS)
+    def _each_task(self, request, queryset, change, done) -> None:
+        """One domain change per task; it counts when the task's version moved."""
+        tasks = queryset.select_related(None).prefetch_related(None).order_by("pk")
+        self.apply_each(request, tasks, lambda task: change(task).version != task.version, done)
 
     @admin.action(description="Mark done", permissions=["change"], location=BOTH_LOCATIONS)
     def mark_done(self, request: HttpRequest, queryset: models.QuerySet[Task]) -> None:
-        self._apply(
+        self._each_task(
             request,
             queryset,
-            services.task_complete,
-            lambda n: ngettext("Marked %d task done.", "Marked %d tasks done.", n) % n,
+            lambda task: services.task_complete(task=task, by=request.user, as_staff=True),
+            ("Marked %d task done.", "Marked %d tasks done."),
         )
 
     @admin.action(description="Reopen", permissions=["change"], location=BOTH_LOCATIONS)
     def reopen(self, request: HttpRequest, queryset: models.QuerySet[Task]) -> None:
-        self._apply(
+        self._each_task(
             request,
             queryset,
-            services.task_reopen,
-            lambda n: ngettext("Reopened %d task.", "Reopened %d tasks.", n) % n,
+            lambda task: services.task_reopen(task=task, by=request.user, as_staff=True),
+            ("Reopened %d task.", "Reopened %d tasks."),
+        )
+
+    @admin.action(description="Move to status…", permissions=["change"], location=BOTH_LOCATIONS)
+    def move_to_status(self, request: HttpRequest, queryset: models.QuerySet[Task]):
+        def apply(chosen: dict) -> None:
+            status = chosen["status"]
+
+            def move(task: Task) -> Task:
+                if task.status == status:
+                    return task
+                # To the bottom of the column, as a drop at the end of the board would.
+                return services.task_move(task=task, by=request.user, as_staff=True, status=status)
+
+            self._each_task(request, queryset, move, ("Moved %d task.", "Moved %d tasks."))
+
+        return self.choose_then_apply(
+            request,
+            queryset,
+            action="move_to_status",
+            form_class=StatusChoiceForm,
+            title="Move these tasks to another status",
+            apply=apply,
+        )
+
+    @admin.action(description="Move to project…", permissions=["change"], location=BOTH_LOCATIONS)
+    def move_to_project(self, request: HttpRequest, queryset: models.QuerySet[Task]):
+        def apply(chosen: dict) -> None:
+            project = chosen["project"]
+
+            def move(task: Task) -> Task:
+                return services.task_update(
+                    task=task, by=request.user, as_staff=True, project=project
+                )
+
+            self._each_task(request, queryset, move, ("Moved %d task.", "Moved %d tasks."))
+
+        return self.choose_then_apply(
+            request,
+            queryset,
+            action="move_to_project",
+            form_class=ProjectChoiceForm,
+            title="Move these tasks to another project",
+            apply=apply,
         )
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
