@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, User, available_time_zones
-from tasks import services
-from tasks.admin.base import REFUSALS, ServiceAdmin, refusal_reason
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -34,7 +31,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(ServiceAdmin, DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -77,16 +74,6 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "time_zone")
     search_fields = ("username", "display_name", "email", "first_name", "last_name")
     date_hierarchy = "date_joined"
-
-    def delete_through_service(self, request: HttpRequest, obj: User) -> None:
-        """Leave every project first, so the last-owner rule holds and the history says so."""
-        for membership in obj.memberships.select_related("project", "user"):
-            try:
-                services.member_remove(membership=membership, by=request.user, as_staff=True)
-            except REFUSALS as error:
-                reason = refusal_reason(error)
-                raise ValidationError(f"{membership.project}: {reason}") from error
-        obj.delete()
 
 
 class TokenStatusFilter(admin.SimpleListFilter):

@@ -475,9 +475,15 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return f"Comment by {self.author} on {self.task}"
 
-    def require_changeable_by(self, user, *, as_staff: bool = False) -> None:
-        """The comment rule: only its author changes it, while they may write in the project."""
-        if self.author_id != getattr(user, "pk", None):
+    def require_changeable_by(
+        self, user, *, as_staff: bool = False, deleting: bool = False
+    ) -> None:
+        """
+        The comment rule: only its author changes it, while they may write in the project.
+        Staff in the admin (``as_staff``) may delete anyone's comment, to moderate, but never
+        put words in someone else's mouth.
+        """
+        if self.author_id != getattr(user, "pk", None) and not (as_staff and deleting):
             raise PermissionDenied("Only its author can change a comment.")
         require_writable(self.task.project, user, as_staff=as_staff)
 

@@ -786,8 +786,8 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _lock_comment(comment: Comment, by: User, *, as_staff: bool) -> Comment:
-    """The comment under lock, if ``by`` wrote it and may still write in its project."""
+def _lock_comment(comment: Comment, by: User, *, as_staff: bool, deleting: bool = False) -> Comment:
+    """The comment under lock, if ``by`` may change it (``Comment.require_changeable_by``)."""
     project_id = (
         Comment.objects.filter(pk=comment.pk).values_list("task__project_id", flat=True).first()
     )
@@ -805,7 +805,7 @@ def _lock_comment(comment: Comment, by: User, *, as_staff: bool) -> Comment:
     if current.task.project_id != project_id:
         raise Conflict("This comment's task was moved to another project meanwhile; reload it.")
     current.task.project = project
-    current.require_changeable_by(by, as_staff=as_staff)
+    current.require_changeable_by(by, as_staff=as_staff, deleting=deleting)
     return current
 
 
@@ -834,7 +834,7 @@ def comment_edit(*, comment: Comment, by: User, body: str, as_staff: bool = Fals
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, by: User, as_staff: bool = False) -> None:
-    """Delete a comment (its author, while an editor or owner)."""
-    current = _lock_comment(comment, by, as_staff=as_staff)
+    """Delete a comment (its author, while an editor or owner; staff moderating in the admin)."""
+    current = _lock_comment(comment, by, as_staff=as_staff, deleting=True)
     _comment_activity(current, by, Activity.Verb.COMMENT_DELETED)
     current.delete()

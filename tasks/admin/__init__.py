@@ -11,11 +11,11 @@ form's errors, with what was typed, or as a message.
 
 from django.contrib import admin
 
-from tasks.admin import comments, projects, tasks
+from tasks.admin import comments, projects, tasks, users
 from tasks.admin.base import ServiceAdmin
 
 admin.site.site_header = "Taskdesk administration"
 admin.site.site_title = "Taskdesk admin"
 admin.site.index_title = "Run the installation"
 
-__all__ = ["ServiceAdmin", "comments", "projects", "tasks"]
+__all__ = ["ServiceAdmin", "comments", "projects", "tasks", "users"]

@@ -112,10 +112,22 @@ class ServiceAdmin(admin.ModelAdmin):
             request.domain_refusal = refused.error
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # What a deletion takes with it (a project's members, tags, tasks) is the domain's
+        # call: the permission that counts is the one to delete this model, not one for each
+        # kind of row it cascades to (memberships cannot be deleted here on their own).
+        if self.has_delete_permission(request):
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
         except Refused as refused:
+            if isinstance(refused.error, PermissionDenied):
+                # The archived rule and its kin: a 403 here as on the pages and in the API.
+                raise PermissionDenied(str(refused)) from refused
             self.message_user(request, str(refused), messages.ERROR)
             opts = self.opts
             return HttpResponseRedirect(

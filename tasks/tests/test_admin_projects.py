@@ -255,7 +255,9 @@ def test_comment_add_edit_delete_write_activity(staff_client, staff, task):
     assert set(Activity.objects.values_list("actor", flat=True)) == {staff.pk}
 
 
-def test_only_the_author_changes_a_comment_staff_included(staff_client, task, alice):
+def test_staff_moderate_comments_by_deleting_but_never_edit_anothers_words(
+    staff_client, task, alice
+):
     theirs = CommentFactory(task=task, author=alice, body="Alice's words")
     change = admin_url("tasks.comment", "change", theirs.pk)
 
@@ -263,10 +265,10 @@ def test_only_the_author_changes_a_comment_staff_included(staff_client, task, al
     assert edited.status_code == 200
     assert form_errors(edited)["__all__"] == ["Only its author can change a comment."]
     assert edited.context["adminform"].form["body"].value() == "Staff's words"
-
-    deleted = confirm_bulk_delete(staff_client, "tasks.comment", [theirs])
-    assert messages_of(deleted) == [
-        f"“{theirs}” was not deleted: Only its author can change a comment."
-    ]
     assert Comment.objects.get().body == "Alice's words"
     assert not Activity.objects.exists()
+
+    deleted = confirm_bulk_delete(staff_client, "tasks.comment", [theirs])
+    assert messages_of(deleted) == ["Deleted 1 comment."]
+    assert not Comment.objects.exists()
+    assert Activity.objects.get().verb == Activity.Verb.COMMENT_DELETED
