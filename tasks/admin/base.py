@@ -81,6 +81,25 @@ class RefusableForm(forms.ModelForm):
             self.add_error(None, refusal_reason(error))
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """
+    Rows shown beside their parent but changed elsewhere (through their own admin or the
+    domain functions): nothing is added, changed or deleted in the inline.
+    """
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """
     Base for admins whose writes go through the domain functions, as staff (``as_staff=True``).

@@ -9,30 +9,20 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 
 from tasks import services
-from tasks.admin.base import BOTH_LOCATIONS, ServiceAdmin, refusals
+from tasks.admin.base import BOTH_LOCATIONS, ReadOnlyInline, ServiceAdmin, refusals
 from tasks.models import Membership, Project, Role, Tag
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     """Who is in the project, read-only: members are added, changed and removed as such."""
 
     model = Membership
     fields = ("user", "role", "created_at")
     readonly_fields = fields
-    extra = 0
     show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Project)

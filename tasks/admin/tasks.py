@@ -15,53 +15,32 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from tasks import services
-from tasks.admin.base import BOTH_LOCATIONS, RefusableForm, ServiceAdmin, refusals
+from tasks.admin.base import BOTH_LOCATIONS, ReadOnlyInline, RefusableForm, ServiceAdmin, refusals
 from tasks.admin.comments import summarise_changes
 from tasks.models import Activity, Comment, Project, Status, Tag, Task
 
 
-class CommentInline(admin.TabularInline):
+class CommentInline(ReadOnlyInline):
     """The task's comments, read-only here: each opens in the comment admin."""
 
     model = Comment
     fields = ("body", "author", "created_at", "edited_at")
     readonly_fields = fields
-    extra = 0
     show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ActivityInline(admin.TabularInline):
+class ActivityInline(ReadOnlyInline):
     """The task's history: written by the domain functions, never edited."""
 
     model = Activity
     fields = ("created_at", "actor", "verb", "summary")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="changes")
     def summary(self, activity: Activity) -> str:
