@@ -269,13 +269,30 @@ class CommentSerializer(serializers.ModelSerializer):
         return comment.author.name if comment.author else None
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": "array", "items": {}, "minItems": 2, "maxItems": 2},
+                {"type": "string"},
+                {"type": "integer"},
+            ]
+        },
+        "description": (
+            'What changed, as {"field": [old, new]} with display values; a member change also '
+            'names the member ({"member": "ada"}) and a comment event the comment '
+            '({"comment": 12}).'
+        ),
+    }
+)
+class ChangesField(serializers.JSONField):
+    """``Activity.changes`` as stored: field → [old, new], plus the member or comment named."""
+
+
 class ActivitySerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
-    changes = serializers.DictField(
-        child=serializers.ListField(child=serializers.JSONField(), min_length=2, max_length=2),
-        read_only=True,
-        help_text='What changed, as {"field": [old, new]} with display values.',
-    )
+    changes = ChangesField(read_only=True)
 
     class Meta:
         model = Activity

@@ -105,3 +105,16 @@ def test_activity_list_query_count_is_constant(
     with django_assert_num_queries(3):
         response = erin_client.get(f"{url}?page_size=200")
     assert len(response.json()["results"]) == rows
+
+
+def test_activity_of_a_comment_lists_with_the_comment_named(erin_client, task):
+    """A comment's activity names the comment (an id, not [old, new]): it once gave a 500."""
+    comment_id = erin_client.post(comments_url(task), {"body": "On it"}).json()["id"]
+    erin_client.patch(f"/api/v1/tasks/{task.pk}/", {"title": "Renamed"})
+
+    response = erin_client.get(f"/api/v1/tasks/{task.pk}/activity/")
+
+    assert response.status_code == 200
+    changes = [row["changes"] for row in response.json()["results"]]
+    assert {"comment": comment_id} in changes
+    assert {"title": ["Write the README", "Renamed"]} in changes
