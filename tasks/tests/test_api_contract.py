@@ -309,10 +309,12 @@ def test_every_text_field_of_a_request_has_a_max_length(schema):
 
 
 def test_activity_changes_are_typed_pairs(schema):
+    """Field → [old, new]; a member or comment event also names the member or the comment."""
     changes = schema["components"]["schemas"]["Activity"]["properties"]["changes"]
     assert changes["type"] == "object"
-    assert changes["additionalProperties"]["minItems"] == 2
-    assert changes["additionalProperties"]["maxItems"] == 2
+    pair, name, comment_id = changes["additionalProperties"]["oneOf"]
+    assert (pair["type"], pair["minItems"], pair["maxItems"]) == ("array", 2, 2)
+    assert (name["type"], comment_id["type"]) == ("string", "integer")
 
 
 def headers_of(operation, code):
