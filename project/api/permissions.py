@@ -31,8 +31,17 @@ def known_query_parameters(request, view) -> set[str]:
     return known
 
 
+def handles(request, view) -> bool:
+    """Whether ``view`` has a handler for this method (else DRF answers 405 after us)."""
+    method = request.method.lower()
+    return method in view.http_method_names and hasattr(view, method)
+
+
 class KnownQueryParameters(BasePermission):
     def has_permission(self, request, view) -> bool:
+        if not handles(request, view):
+            # A method the endpoint does not offer is a 405, whatever its query string says.
+            return True
         unknown = sorted(set(request.query_params) - known_query_parameters(request, view))
         if unknown:
             accepted = ", ".join(sorted(known_query_parameters(request, view))) or "none"

@@ -352,3 +352,13 @@ def test_a_key_in_use_conflict_carries_retry_after(rf, erin):
     assert response.status_code == 409
     assert response["Retry-After"] == "5"
     assert "Idempotency-Key" in response.data["detail"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT"])
+def test_a_method_the_endpoint_lacks_is_405_whatever_the_query_string(
+    alice, task, method, token_client
+):
+    client = token_client(alice)
+    response = client.generic(method, f"/api/v1/tasks/{task.pk}/activity/?cursor=&page_size=1")
+    assert response.status_code == 405
+    assert response.json()["detail"]
