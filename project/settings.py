@@ -47,6 +47,12 @@ if not DEBUG:
         )
     if not ALLOWED_HOSTS:
         refuse_to_start("ALLOWED_HOSTS is empty and DEBUG is off; list the host names served.")
+    if "*" in (host.strip() for host in ALLOWED_HOSTS):
+        # "*" accepts any Host header, so password-reset links and absolute URLs could name a
+        # host an attacker chose.
+        refuse_to_start(
+            "ALLOWED_HOSTS contains '*' and DEBUG is off; list the host names served instead."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -56,8 +56,19 @@ def production_env(tmp_path, **overrides):
         ({"SECRET_KEY": "too-short-but-random-a8Z"}, "SECRET_KEY is insecure"),
         ({"SECRET_KEY": "a" * 64}, "SECRET_KEY is insecure"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS contains '*'"),
+        ({"ALLOWED_HOSTS": "tasks.example.com, *"}, "ALLOWED_HOSTS contains '*'"),
     ],
-    ids=["empty-key", "insecure-prefix", "development-key", "short-key", "repetitive-key", "hosts"],
+    ids=[
+        "empty-key",
+        "insecure-prefix",
+        "development-key",
+        "short-key",
+        "repetitive-key",
+        "hosts",
+        "any-host",
+        "any-host-among-others",
+    ],
 )
 def test_refuses_to_start_on_unsafe_production_settings(tmp_path, overrides, reason):
     result = setup_django(**production_env(tmp_path, **overrides))
@@ -83,6 +94,11 @@ def test_manage_py_refuses_just_as_plainly(tmp_path):
     assert result.returncode != 0
     assert result.stderr.startswith("Taskdesk refuses to start: ALLOWED_HOSTS")
     assert "Traceback" not in result.stderr
+
+
+def test_any_host_is_fine_while_debugging(tmp_path):
+    result = setup_django(**production_env(tmp_path, DEBUG="true", ALLOWED_HOSTS="*"))
+    assert result.returncode == 0, result.stderr
 
 
 def test_starts_with_good_production_settings(tmp_path):
