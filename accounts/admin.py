@@ -11,12 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, User, available_time_zones
+from accounts.validators import clean_username
 
 
 class UserCreationForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("username", "email", "display_name")
+
+    def clean_username(self) -> str:
+        return clean_username(self.cleaned_data.get("username"))
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -28,6 +32,13 @@ class UserEditForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data.get("username")
+        if "username" not in self.changed_data:
+            # Unchanged: an account that looked like another before the rule came may stay.
+            return username
+        return clean_username(username, exclude_pk=self.instance.pk)
 
 
 @admin.register(User)

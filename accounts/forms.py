@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, available_time_zones
+from accounts.validators import USERNAME_HELP_TEXT, clean_username
 
 
 def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
@@ -30,13 +31,26 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
-        help_texts = {"username": "Letters, digits and @ . + - _ only. You can log in with it."}
+        help_texts = {"username": USERNAME_HELP_TEXT}
+
+    def clean_username(self) -> str:
+        return clean_username(self.cleaned_data.get("username"))
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if _email_taken(email):
             raise forms.ValidationError(EMAIL_TAKEN)
         return email
+
+    def explain_clash(self) -> None:
+        """After the database refused the new account: say which field another one took."""
+        for field, clean in (("username", self.clean_username), ("email", self.clean_email)):
+            try:
+                clean()
+            except forms.ValidationError as error:
+                self.add_error(field, error)
+                return
+        self.add_error(None, "This account could not be created; please try again.")
 
 
 class LoginForm(AuthenticationForm):

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
@@ -31,7 +32,14 @@ class SignupView(CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form: SignupForm) -> HttpResponse:
-        user = self.object = form.save()
+        try:
+            with transaction.atomic():
+                user = self.object = form.save()
+        except IntegrityError:
+            # Someone signed up with the same (or a look-alike) username or email address
+            # between our checks and this write; the unique indexes kept one of the two.
+            form.explain_clash()
+            return self.form_invalid(form)
         # Name the backend: axes' backend comes first in AUTHENTICATION_BACKENDS but only
         # guards authenticate(); sessions must be tied to ModelBackend, which also logs out
         # users who are deactivated later.
