@@ -1,6 +1,6 @@
 """
-Usernames unique ignoring case and look-alikes (``accounts.validators``), and names, titles and
-token names without invisible characters (``project.text``).
+Usernames unique ignoring case and look-alikes (``accounts.validators``), and display names and
+token names without invisible characters (``project.text``), existing ones included.
 
 Existing accounts get their look-alike key. Two existing accounts that already look alike (or
 differ only in case) both keep working: the later one's key is marked with its id, which keeps
@@ -29,6 +29,21 @@ def fill_username_keys(apps, schema_editor):
             User.objects.filter(pk=pk).update(username_key=key)
         keys.add(key)
         names.add(name)
+
+
+def clean_existing_names(apps, schema_editor):
+    """Display names and token names written before lose invisible characters too."""
+    from project.text import clean_single_line
+
+    for model_name, field, may_be_empty in (
+        ("User", "display_name", True),
+        ("ApiToken", "name", False),
+    ):
+        model = apps.get_model("accounts", model_name)
+        for pk, value in model.objects.values_list("pk", field).iterator(chunk_size=2000):
+            cleaned = clean_single_line(value)
+            if cleaned != value and (cleaned or may_be_empty):
+                model.objects.filter(pk=pk).update(**{field: cleaned})
 
 
 class Migration(migrations.Migration):
@@ -70,6 +85,7 @@ class Migration(migrations.Migration):
                 verbose_name="username",
             ),
         ),
+        migrations.RunPython(clean_existing_names, migrations.RunPython.noop, elidable=True),
         migrations.AddConstraint(
             model_name="user",
             constraint=models.UniqueConstraint(

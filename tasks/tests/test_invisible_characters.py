@@ -4,7 +4,10 @@ names, project names, task titles, tag names, descriptions and comments on every
 API, domain functions); a name that was nothing else is refused like an empty one.
 """
 
+from importlib import import_module
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -216,3 +219,45 @@ def test_services_clean_what_they_store(alice, project, tag):
     services.tag_update(tag=tag, by=alice, name=f"bu{ZWSP}gs")
     tag.refresh_from_db()
     assert tag.name == "bugs"
+
+
+# ---------------------------------------------------------------------------
+# What was stored before: the migrations clean it
+# ---------------------------------------------------------------------------
+def plant(model, pk, **values):
+    """Write values as they were stored before the cleaning (the ORM would clean them)."""
+    table = model._meta.db_table
+    columns = ", ".join(f"{column} = %s" for column in values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {columns} WHERE id = %s", [*values.values(), pk])
+
+
+def test_the_migrations_clean_what_was_stored_before(alice, project, task, tag):
+    from django.apps import apps
+
+    accounts_migration = import_module("accounts.migrations.0002_usernames_that_look_alike")
+    tasks_migration = import_module(
+        "tasks.migrations.0006_names_and_texts_without_invisible_characters"
+    )
+    other = Task.objects.create(
+        project=project, title="Other", created_by=alice, position=2048, version=1
+    )
+    twin = Tag.objects.create(project=project, name="twin")
+    plant(Project, project.pk, name=f"{RLO}Alpha", description=f"a{ZWSP}b")
+    plant(Task, task.pk, title=f"Write{ZWSP} the README{RLO}")
+    plant(Task, other.pk, title=ONLY_INVISIBLE)  # would be empty: left alone
+    plant(Tag, tag.pk, name=f"bug{ZWSP}")
+    plant(Tag, twin.pk, name=f"BUG{FSI}")  # would clash with "bug": left alone
+    plant(User, alice.pk, display_name=f"Alice{RLO}")
+
+    tasks_migration.clean_existing_texts(apps, None)
+    accounts_migration.clean_existing_names(apps, None)
+
+    project.refresh_from_db()
+    assert (project.name, project.description) == ("Alpha", "ab")
+    assert Task.objects.get(pk=task.pk).title == "Write the README"
+    assert Task.objects.get(pk=other.pk).title == ONLY_INVISIBLE
+    assert Tag.objects.get(pk=tag.pk).name == "bug"
+    assert Tag.objects.get(pk=twin.pk).name == f"BUG{FSI}"
+    alice.refresh_from_db()
+    assert alice.display_name == "Alice"
