@@ -14,12 +14,14 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from accounts.forms import INVISIBLE_TOKEN_NAME
 from accounts.models import ApiToken, User, validate_time_zone
 from project.api.errors import ConflictError
 from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination
 from project.api.responses import created
 from project.api.throttling import ScopedRateThrottle
+from project.text import clean_single_line
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -104,6 +106,13 @@ class TokenSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_token(self, token: ApiToken) -> str | None:
         return getattr(token, "secret", None)
+
+    def validate_name(self, value: str) -> str:
+        # What the model field would store; refused here if that is nothing.
+        value = clean_single_line(value)
+        if not value:
+            raise serializers.ValidationError(INVISIBLE_TOKEN_NAME)
+        return value
 
     def validate_expires_at(self, value):
         if value is not None and value <= timezone.now():

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User, available_time_zones
 from accounts.validators import USERNAME_HELP_TEXT, clean_username
+from project.text import clean_single_line
 
 
 def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
@@ -17,6 +18,7 @@ def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
 
 
 EMAIL_TAKEN = "Another account already uses this email address."
+INVISIBLE_TOKEN_NAME = "Give the token a name that shows (not only invisible characters)."
 
 
 class SignupForm(UserCreationForm):
@@ -111,6 +113,12 @@ class TokenCreateForm(forms.Form):
         help_text="The token stops working at the end of this day. Leave empty for no expiry.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def clean_name(self) -> str:
+        name = clean_single_line(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(INVISIBLE_TOKEN_NAME)
+        return name
 
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("expires_on")

@@ -135,6 +135,16 @@ def test_api_display_name_loses_invisibles(erin_api, erin):
     assert erin.display_name == "Erin Editor"
 
 
+def test_api_token_name_loses_invisibles_and_cannot_be_only_that(erin_api, erin):
+    response = erin_api.post("/api/v1/tokens/", {"name": f"C{ZWSP}I{RLO}"})
+    assert response.status_code == 201
+    assert response.json()["name"] == "CI"
+    response = erin_api.post("/api/v1/tokens/", {"name": ONLY_INVISIBLE})
+    assert response.status_code == 400
+    assert "name" in response.json()["errors"]
+    assert sorted(erin.api_tokens.values_list("name", flat=True)) == ["CI", "test"]
+
+
 # ---------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------
@@ -174,6 +184,13 @@ def test_page_tag_create_strips_invisibles(erin, project):
     assert response.status_code == 200
     assert "name" in response.context["form"].errors
     assert list(Tag.objects.values_list("name", flat=True)) == ["design"]
+
+
+def test_page_token_name_of_invisibles_only_shows_the_error_by_the_field(erin):
+    response = client_for(erin).post(reverse("token-create"), {"name": ONLY_INVISIBLE})
+    assert response.status_code == 400  # the token page answers a refused form with a 400
+    assert "name" in response.context["form"].errors
+    assert not erin.api_tokens.exists()
 
 
 def test_page_comment_strips_bidi_controls(erin, task):
