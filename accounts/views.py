@@ -1,78 +1,46 @@
-"""Sign-up, sign-in, profile settings and API tokens."""
+"""Sign-up (allauth's, guarding a race), profile settings and API tokens."""
 
 from __future__ import annotations
 
+from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views import View
-from django.views.generic import CreateView, TemplateView, UpdateView
+from django.views.generic import TemplateView, UpdateView
 
-from accounts.forms import LoginForm, ProfileForm, SignupForm, TokenCreateForm
+from accounts.forms import ProfileForm, TokenCreateForm
 from accounts.models import ApiToken, User
+from accounts.validators import clean_username
 
 #: Session key of a just-created token's id and secret, until the token list shows it once.
 NEW_TOKEN_SESSION_KEY = "accounts:new-api-token"
 
 
-class SignupView(CreateView):
-    form_class = SignupForm
-    template_name = "registration/signup.html"
-    success_url = reverse_lazy("tasks:dashboard")
+class SignupView(AllauthSignupView):
+    """
+    allauth's sign-up, but a look-alike username (or an email address) that someone else took
+    between the form's checks and the write is the form's error, not a 500: the unique indexes
+    keep one of the two accounts and the other person is asked to choose again.
+    """
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("tasks:dashboard")
-        return super().dispatch(request, *args, **kwargs)
-
-    def form_valid(self, form: SignupForm) -> HttpResponse:
+    def form_valid(self, form) -> HttpResponse:
         try:
             with transaction.atomic():
-                user = self.object = form.save()
+                return super().form_valid(form)
         except IntegrityError:
-            # Someone signed up with the same (or a look-alike) username or email address
-            # between our checks and this write; the unique indexes kept one of the two.
-            form.explain_clash()
+            try:
+                clean_username(form.cleaned_data.get("username", ""))
+            except ValidationError as error:
+                form.add_error("username", error)
+            else:
+                form.add_error(None, "This account could not be created; please try again.")
             return self.form_invalid(form)
-        # Name the backend: axes' backend comes first in AUTHENTICATION_BACKENDS but only
-        # guards authenticate(); sessions must be tied to ModelBackend, which also logs out
-        # users who are deactivated later.
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to Taskdesk, {user.name}.")
-        return HttpResponseRedirect(self.get_success_url())
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    """Django's POST-only logout, saying so on the login page it leads to."""
-
-    def post(self, request, *args, **kwargs) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
-        return response
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view keeps this session (update_session_auth_hash); other sessions end."""
-
-    success_url = reverse_lazy("settings")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(
-            self.request, "Your password was changed. Other devices have been signed out."
-        )
-        return response
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):

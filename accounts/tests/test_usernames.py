@@ -21,7 +21,7 @@ CYRILLIC_A = "\u0430"
 
 def signup(client, username, email=None):
     return client.post(
-        reverse("signup"),
+        reverse("account_signup"),
         {
             "username": username,
             "email": email or "newcomer@example.com",
@@ -251,7 +251,7 @@ def test_existing_look_alikes_keep_working_and_block_new_ones():
 
     from django.apps import apps
 
-    migration = import_module("accounts.migrations.0002_usernames_that_look_alike")
+    migration = import_module("accounts.migrations.0003_usernames_that_look_alike")
     first = UserFactory(username="legacy")
     second = UserFactory(username="legacy2")
     # As they were before the rule: look-alikes (marked for now, so the indexes let them be).

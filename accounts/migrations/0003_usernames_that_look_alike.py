@@ -48,7 +48,7 @@ def clean_existing_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0002_email_addresses"),
     ]
 
     operations = [
