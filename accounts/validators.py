@@ -166,8 +166,8 @@ def clean_username(value: str, *, exclude_pk: int | None = None) -> str:
     """
     A new or changed username, normalised, or a ``ValidationError`` saying why it cannot be
     (its characters, or that it is, or looks like, an existing username other than the account
-    ``exclude_pk``). Sign-up and the admin's forms call this; the unique indexes behind it
-    settle a race between two sign-ups.
+    ``exclude_pk``). The account adapter (sign-up) and the admin's user forms call this; the
+    unique indexes behind it settle a race between two sign-ups.
     """
     username = normalize_username(value)
     if not username:
