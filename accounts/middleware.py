@@ -48,13 +48,17 @@ class SessionActivityMiddleware:
         return self.get_response(request)
 
     def record(self, request: HttpRequest, session) -> None:
-        from allauth.account.adapter import get_adapter
         from allauth.usersessions.models import UserSession
 
         now = int(time.time())
-        address = get_adapter().get_client_ip(request)
-        seen = session.get(self.SEEN_KEY)
-        if seen and seen[1] == address and now - seen[0] < self.RESOLUTION_SECONDS:
+        if now - session.get(self.SEEN_KEY, 0) < self.RESOLUTION_SECONDS:
             return
         UserSession.objects.create_from_request(request)
-        session[self.SEEN_KEY] = [now, address]
+        session[self.SEEN_KEY] = now
+
+
+def session_recorded_at_login(sender, request, user, **kwargs) -> None:
+    """allauth records the session as it signs in: the next minute needs no second write."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[SessionActivityMiddleware.SEEN_KEY] = int(time.time())

@@ -134,6 +134,8 @@ def server_environment(database_url: str, static_root: Path, **overrides: str) -
         REDIS_URL="",
         LOG_LEVEL="WARNING",
         STATIC_ROOT=str(static_root),
+        # Sign-up sends a confirmation: the server prints it instead of needing a mail server.
+        EMAIL_URL="consolemail://",
     )
     env.update(overrides)
     return env
