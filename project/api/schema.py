@@ -84,6 +84,13 @@ REPLAYED_HEADER = _header(
     "`true` when this is the stored answer to an earlier request with the same "
     "Idempotency-Key (nothing new was created); absent otherwise.",
 )
+NO_STORE_HEADER = _header(
+    "Cache-Control",
+    OpenApiTypes.STR,
+    ["201"],
+    "Always includes `no-store` (with `no-cache, must-revalidate, private, max-age=0`): the "
+    "answer carries a secret that no cache may keep.",
+)
 WWW_AUTHENTICATE_HEADER = _header(
     "WWW-Authenticate", OpenApiTypes.STR, ["401"], '`Bearer realm="api"`'
 )
@@ -122,6 +129,8 @@ class TaskdeskAutoSchema(AutoSchema):
             codes["409"] = CLASH
         if self.method in ("PUT", "PATCH", "DELETE") and self._conditional():
             codes["412"] = ERROR_DESCRIPTIONS["412"]
+        # ``error_descriptions``: {method: {code: text}} for what a view refuses its own way.
+        codes.update(getattr(self.view, "error_descriptions", {}).get(self.method, {}))
         return codes
 
     def get_summary(self) -> str | None:
@@ -198,6 +207,9 @@ class TaskdeskAutoSchema(AutoSchema):
         ]
         if self.method == "POST":
             parameters += [IDEMPOTENCY_KEY, LOCATION_HEADER, REPLAYED_HEADER]
+        if self.method in getattr(self.view, "no_store", ()):
+            # Answers that carry a secret (a new token's) must not be kept by any cache.
+            parameters.append(NO_STORE_HEADER)
         if self._conditional():
             single = not self._is_list_view()
             if self.method in ("PUT", "PATCH", "DELETE"):
