@@ -50,6 +50,8 @@ class MeSerializer(serializers.ModelSerializer):
     current_password = serializers.CharField(
         write_only=True,
         required=False,
+        allow_blank=True,
+        max_length=4096,
         trim_whitespace=False,
         style={"input_type": "password"},
         help_text="Your current password; required to change `email`, ignored otherwise.",

@@ -45,4 +45,4 @@ def notify_email_changed(
         send_mail(EMAIL_CHANGED_SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [old_address])
     except (OSError, smtplib.SMTPException):
         # The change itself stands; a mail server that is down must not turn it into a 500.
-        logger.exception("Could not tell %s that user %s changed their email", old_address, user.pk)
+        logger.exception("Could not send the email-changed notice of user %s", user.pk)
