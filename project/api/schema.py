@@ -20,7 +20,11 @@ from project.api.errors import ErrorSerializer
 BAD_QUERY = "an unknown query parameter or an invalid value of one (named in `errors`)"
 ERROR_DESCRIPTIONS = {
     "401": "No credentials, or a token that is unknown, expired or revoked.",
-    "403": "Your role in the project does not allow this (or a failed CSRF check).",
+    "403": (
+        "Your role in the project does not allow this, nor does your API token's scope (a "
+        "read-only token writing; a token limited to some projects creating a project), or a "
+        "failed CSRF check."
+    ),
     "404": "No such object, or one in a project you are not a member of.",
     "406": "No renderer for the requested Accept header.",
     "412": "If-Match named an old version: nothing was changed; the ETag holds the current one.",
