@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, TokenScope
 from tasks.models import Role
 from tasks.tests.factories import (
     ActivityFactory,
@@ -271,22 +271,40 @@ def test_a_token_may_be_limited_only_to_projects_its_owner_is_in(erin, oscar, pr
 
 
 @pytest.mark.parametrize(
-    ("creator", "wanted"),
+    ("wanted", "code"),
     [
-        # a limited token cannot create an unlimited one, nor reach another project
-        ({"project_ids": ["alpha"]}, {}),
-        ({"project_ids": ["alpha"]}, {"projects": ["alpha", "beta"]}),
-        ({"project_ids": ["alpha"]}, {"projects": ["beta"]}),
+        # all projects: more than its own (a 403 that says so)
+        ({}, 403),
+        ({"projects": []}, 403),
+        # a project outside its own is one it cannot see: an unknown id (400)
+        ({"projects": ["alpha", "beta"]}, 400),
+        ({"projects": ["beta"]}, 400),
     ],
 )
-def test_a_token_never_creates_a_wider_token(alice, project, beta, creator, wanted):
+def test_a_token_never_creates_a_wider_token(alice, project, beta, wanted, code):
     names = {"alpha": project.pk, "beta": beta.pk}
-    scope = {key: [names[n] for n in value] for key, value in creator.items()}
-    api = client_with(alice, can_manage_tokens=True, **scope)
-    body = {"name": "wider", **{k: [names[n] for n in v] for k, v in wanted.items()}}
+    api = client_with(alice, can_manage_tokens=True, project_ids=[project.pk])
+    body = {"name": "wider", **wanted}
+    if "projects" in body:
+        body["projects"] = [names[name] for name in body["projects"]]
     response = api.post(TOKENS, body, format="json")
-    assert response.status_code in (400, 403), response.content
+    assert response.status_code == code, response.content
     assert not ApiToken.objects.filter(name="wider").exists()
+
+
+def test_what_a_scope_covers():
+    """The rule behind "never wider": read-only, token management and projects each narrow."""
+    everything = TokenScope(can_manage_tokens=True)
+    read_only = TokenScope(read_only=True, can_manage_tokens=True)
+    limited = TokenScope(project_ids=frozenset({1, 2}), can_manage_tokens=True)
+    assert everything.covers(read_only) and everything.covers(limited)
+    assert not read_only.covers(everything)
+    assert not read_only.covers(TokenScope(project_ids=frozenset({1})))
+    assert read_only.covers(TokenScope(read_only=True, project_ids=frozenset({1})))
+    assert not limited.covers(everything)
+    assert not limited.covers(TokenScope(project_ids=frozenset({3})))
+    assert limited.covers(TokenScope(project_ids=frozenset({2})))
+    assert not TokenScope().covers(TokenScope(can_manage_tokens=True))
 
 
 def test_a_limited_token_without_projects_asked_is_refused_with_a_clear_403(alice, project):
