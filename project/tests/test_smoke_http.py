@@ -384,7 +384,7 @@ class Browser:
     def log_in(self, username: str, password: str) -> None:
         self.get("/accounts/login/")
         form = self.form(having="password")
-        self.follow(self.submit(form, username=username, password=password))
+        self.follow(self.submit(form, login=username, password=password))
         assert "sessionid" in self.session.cookies
 
 
