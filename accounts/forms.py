@@ -68,6 +68,28 @@ class TokenCreateForm(forms.Form):
         help_text="The token stops working at the end of this day. Leave empty for no expiry.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    read_only = forms.BooleanField(
+        required=False,
+        label="Read-only",
+        help_text="The token can read but never change anything.",
+    )
+    projects = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: all your projects, including future ones.",
+    )
+    can_manage_tokens = forms.BooleanField(
+        required=False,
+        label="May manage tokens",
+        help_text="Lets the token list, create and revoke your tokens. Leave it off unless "
+        "a script needs that.",
+    )
+
+    def __init__(self, *args, projects, **kwargs) -> None:
+        """``projects``: those the token may be limited to (the user's, given by the caller)."""
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = projects
 
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("expires_on")
@@ -84,6 +106,12 @@ class TokenCreateForm(forms.Form):
         return timezone.make_aware(midnight)
 
     def issue(self, user: User) -> tuple[ApiToken, str]:
+        data = self.cleaned_data
         return ApiToken.issue(
-            user=user, name=self.cleaned_data["name"], expires_at=self.expires_at()
+            user=user,
+            name=data["name"],
+            expires_at=self.expires_at(),
+            read_only=data["read_only"],
+            project_ids=[project.pk for project in data["projects"]],
+            can_manage_tokens=data["can_manage_tokens"],
         )

@@ -58,10 +58,23 @@ class TokenListView(LoginRequiredMixin, TemplateView):
         add_never_cache_headers(response)
         return response
 
+    def get_form(self, data=None) -> TokenCreateForm:
+        # The user's projects through the relation the tasks app adds to the user: accounts
+        # imports no other app.
+        return TokenCreateForm(data, projects=self.request.user.projects.all())
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", TokenCreateForm())
-        context["tokens"] = ApiToken.objects.for_user(self.request.user)
+        context.setdefault("form", self.get_form())
+        tokens = list(ApiToken.objects.for_user(self.request.user))
+        if any(token.project_ids for token in tokens):
+            names = dict(self.request.user.projects.values_list("pk", "name"))
+            for token in tokens:
+                token.project_names = [
+                    names.get(pk, "a project you are no longer in")
+                    for pk in token.project_ids or ()
+                ]
+        context["tokens"] = tokens
         return context
 
 
@@ -76,7 +89,7 @@ class TokenCreateView(TokenListView):
         return redirect("tokens")
 
     def post(self, request, *args, **kwargs):
-        form = TokenCreateForm(request.POST)
+        form = self.get_form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         token, secret = form.issue(request.user)

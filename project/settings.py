@@ -384,6 +384,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "project.api.permissions.KnownQueryParameters",
+        "accounts.permissions.ReadOnlyTokens",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "project.api.schema.TaskdeskAutoSchema",

@@ -463,7 +463,10 @@ def api_session(server: Server, account) -> requests.Session:
     browser = Browser(server)
     browser.log_in(*account)
     browser.get("/accounts/settings/tokens/")
-    created = browser.submit(browser.form(having="expires_on"), name="smoke")
+    # It may manage tokens: the walk below creates and revokes one with it.
+    created = browser.submit(
+        browser.form(having="expires_on"), name="smoke", can_manage_tokens="on"
+    )
     page = browser.follow(created)
     secret = parse(page.text).inputs["new-token-secret"]
     assert secret
