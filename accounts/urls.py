@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import views
+from accounts import unlock, views
 
 # Our own views come first and keep Django's URL names (login, password_change, …); the rest
 # of django.contrib.auth.urls (logout, password reset) follows unchanged.
@@ -13,5 +13,7 @@ urlpatterns = [
     path("settings/tokens/", views.TokenListView.as_view(), name="tokens"),
     path("settings/tokens/new/", views.TokenCreateView.as_view(), name="token-create"),
     path("settings/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
+    path("unlock/", unlock.UnlockRequestView.as_view(), name="login-unlock"),
+    path("unlock/<str:token>/", unlock.UnlockLinkView.as_view(), name="login-unlock-link"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -83,6 +83,12 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "accounts/password_reset/done/": [Case(GET, "/accounts/password_reset/done/", public)],
     "accounts/reset/<uidb64>/<token>/": [Case(GET, "/accounts/reset/MQ/set-password/", public)],
     "accounts/reset/done/": [Case(GET, "/accounts/reset/done/", public)],
+    # The e-mailed unlock link for a slowed-down sign-in: anyone may ask; a bad link goes back.
+    "accounts/unlock/": [
+        Case(GET, "/accounts/unlock/", public),
+        Case(POST, "/accounts/unlock/", public, {"login": "nobody"}),
+    ],
+    "accounts/unlock/<str:token>/": [Case(GET, "/accounts/unlock/not-a-token/", public)],
     "accounts/settings/": [
         Case(GET, "/accounts/settings/", signed_in),
         Case(POST, "/accounts/settings/", signed_in, {"display_name": "New name"}),
