@@ -223,8 +223,10 @@ class LoginDelayBackend:
         name = login_name(request, {"username": username, **credentials})
         if not name:
             return None
+        if delay_for(name).seconds == 0 or is_known_device(request, name):
+            return None
         wait = wait_seconds(name)
-        if wait and not is_known_device(request, name):
+        if wait:
             request.login_delay_seconds = wait
             request.login_delay_name = name
             raise LoginDelayed
