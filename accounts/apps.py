@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class AccountsConfig(AppConfig):
@@ -6,5 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from accounts.signals import sync_primary_email
+
+        post_save.connect(sync_primary_email, sender=self.get_model("User"))
         # The username-wide login delay counts failures from authenticate()'s signals.
         from accounts import lockout  # noqa: F401

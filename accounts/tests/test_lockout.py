@@ -43,16 +43,18 @@ def clock(monkeypatch):
     return fake
 
 
+#: The admin signs in through the site's sign-in page.
+ADMIN_LOGIN = "/accounts/login/?next=/admin/"
+
+
 def login_url() -> str:
     return resolve_url(settings.LOGIN_URL)
 
 
 def attempt(username, password, ip="10.0.0.1", url=None, client=None):
-    """One sign-in; the form's field is ``login`` (allauth) or ``username`` (Django): send both."""
     client = client or Client(REMOTE_ADDR=ip)
     client.defaults["REMOTE_ADDR"] = ip
-    data = {"login": username, "username": username, "password": password}
-    return client, client.post(url or login_url(), data)
+    return client, client.post(url or login_url(), {"login": username, "password": password})
 
 
 def fail(times, username, ip="10.0.0.1", url=None, client=None) -> list[int]:
@@ -124,9 +126,9 @@ def test_email_and_username_share_one_count(alice):
 
 
 def test_admin_login_shares_the_pair_lock(staff):
-    fail(3, "staff", url=reverse("admin:login"))
+    fail(3, "staff", url=ADMIN_LOGIN)
     fail(2, "staff")
-    client, response = attempt("staff", TEST_PASSWORD, url=reverse("admin:login"))
+    client, response = attempt("staff", TEST_PASSWORD, url=ADMIN_LOGIN)
     assert_pair_locked(response)
     assert SESSION_KEY not in client.session
 
@@ -150,6 +152,7 @@ def test_the_pair_lock_page_explains_in_words(alice, settings):
     html = response.content.decode()
     assert "after 5 failed attempts" in html
     assert "Try again in 15 minutes." in html
+    assert reverse("account_reset_password") in html
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +224,8 @@ def test_unknown_usernames_are_delayed_the_same_way(db):
 
 def test_the_admin_login_is_delayed_too(staff):
     for number in range(LIMIT):
-        fail(1, "staff", ip=f"10.0.1.{number}", url=reverse("admin:login"))
-    client, response = attempt("staff", TEST_PASSWORD, ip="10.0.2.1", url=reverse("admin:login"))
+        fail(1, "staff", ip=f"10.0.1.{number}", url=ADMIN_LOGIN)
+    client, response = attempt("staff", TEST_PASSWORD, ip="10.0.2.1", url=ADMIN_LOGIN)
     assert_delayed(response)
     assert SESSION_KEY not in client.session
 
@@ -236,7 +239,7 @@ def known_device(username: str) -> Client:
     attempt(username, TEST_PASSWORD, ip="10.0.7.7", client=browser)
     cookie = browser.cookies[lockout.KNOWN_DEVICE_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    browser.post(reverse("logout"))
+    browser.post(reverse("account_logout"))
     assert SESSION_KEY not in browser.session
     return browser
 
