@@ -128,3 +128,12 @@ def test_a_bad_setting_stops_the_start_in_one_sentence():
     )  # fmt: skip
     assert done.returncode != 0
     assert "TRUSTED_PROXIES: 'proxy.local' is neither an address nor a network" in done.stderr
+
+
+def test_allauth_takes_the_same_address(behind):
+    """Its rate limits (sign-up, failed sign-ins) and "Your sessions" use client_ip too."""
+    from allauth.account.adapter import get_adapter
+
+    behind("127.0.0.1")
+    request = factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 5.6.7.8")
+    assert get_adapter(request).get_client_ip(request) == "5.6.7.8"
