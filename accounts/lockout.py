@@ -3,9 +3,9 @@ Failed sign-ins for one username from anywhere slow it down; they never lock it.
 
 django-axes locks a (username, address) pair after a few failures. On top of that, this module
 counts the failures for a username from every address: after ``LOGIN_DELAY_FREE_FAILURES`` of
-them each further attempt must wait ``2^(n - free)`` seconds after the last failure (at most
-``LOGIN_DELAY_MAX_SECONDS``); an attempt made too early is refused before any password is
-checked, and is no failure itself. A success resets the count.
+them each further attempt must wait ``2^(n - free)`` times ``LOGIN_DELAY_BASE_SECONDS`` after
+the last failure (at most ``LOGIN_DELAY_MAX_SECONDS``); an attempt made too early is refused
+before any password is checked, and is no failure itself. A success resets the count.
 
 The real owner is never shut out by someone else's guesses: a browser that signed in to the
 account before carries a signed "known device" cookie, and one that opened an unlock link
@@ -85,12 +85,14 @@ class Delay:
 
     @property
     def seconds(self) -> int:
-        """How long after the last failure the next attempt may come: 0, then 1, 2, 4, …"""
+        """How long after the last failure the next attempt may come: 0, then 1, 2, 4, … × base"""
         free = settings.LOGIN_DELAY_FREE_FAILURES
         if self.failures < free:
             return 0
         exponent = min(self.failures - free, 40)
-        return min(2**exponent, settings.LOGIN_DELAY_MAX_SECONDS)
+        return min(
+            settings.LOGIN_DELAY_BASE_SECONDS * 2**exponent, settings.LOGIN_DELAY_MAX_SECONDS
+        )
 
     def remaining(self, at: float) -> float:
         return max(0.0, self.last + self.seconds - at)

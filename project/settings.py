@@ -302,6 +302,7 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.login_name"
 AXES_WHITELIST_CALLABLE = "accounts.lockout.refused_without_checking"
 AXES_VERBOSE = False
 LOGIN_DELAY_FREE_FAILURES = env.int("LOGIN_DELAY_FREE_FAILURES", default=5)
+LOGIN_DELAY_BASE_SECONDS = env.int("LOGIN_DELAY_BASE_SECONDS", default=1)
 LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=900)
 # How long an e-mailed unlock link works, and how long a browser stays a known device.
 LOGIN_UNLOCK_LINK_SECONDS = env.int("LOGIN_UNLOCK_LINK_SECONDS", default=3600)

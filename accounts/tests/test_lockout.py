@@ -174,9 +174,12 @@ def test_five_failures_from_five_addresses_only_delay_the_account(alice, clock):
 def test_the_delay_doubles_with_each_failure_and_stops_at_the_cap(settings):
     settings.LOGIN_DELAY_FREE_FAILURES = 5
     settings.LOGIN_DELAY_MAX_SECONDS = 900
+    settings.LOGIN_DELAY_BASE_SECONDS = 1
     seconds = [lockout.Delay(failures=n, last=0).seconds for n in range(4, 17)]
     assert seconds == [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]
     assert lockout.Delay(failures=10_000, last=0).seconds == 900
+    settings.LOGIN_DELAY_BASE_SECONDS = 30
+    assert [lockout.Delay(failures=n, last=0).seconds for n in (5, 6, 7, 10)] == [30, 60, 120, 900]
 
 
 def test_each_failure_after_the_free_ones_waits_longer(alice, clock):
