@@ -99,19 +99,28 @@ class Delay:
 
 
 def delay_for(name: str) -> Delay:
-    state = cache.get(_key(name)) or {}
-    return Delay(failures=int(state.get("failures", 0)), last=float(state.get("last", 0.0)))
+    key = _key(name)
+    state = cache.get_many([f"{key}:failures", f"{key}:last"])
+    return Delay(
+        failures=int(state.get(f"{key}:failures", 0)), last=float(state.get(f"{key}:last", 0.0))
+    )
 
 
-def record_failure(name: str) -> Delay:
-    delay = delay_for(name)
-    delay = Delay(failures=delay.failures + 1, last=now())
-    cache.set(_key(name), {"failures": delay.failures, "last": delay.last}, STATE_SECONDS)
-    return delay
+def record_failure(name: str) -> None:
+    """Count one failure; atomic, so failures at the same moment on other workers all count."""
+    key = _key(name)
+    cache.add(f"{key}:failures", 0, STATE_SECONDS)
+    try:
+        cache.incr(f"{key}:failures")
+    except ValueError:
+        return  # the cache is away: no delay until it is back (the pair lock still holds)
+    cache.touch(f"{key}:failures", STATE_SECONDS)
+    cache.set(f"{key}:last", now(), STATE_SECONDS)
 
 
 def reset(name: str) -> None:
-    cache.delete(_key(name))
+    key = _key(name)
+    cache.delete_many([f"{key}:failures", f"{key}:last"])
 
 
 def wait_seconds(name: str) -> int:

@@ -12,11 +12,11 @@ import re
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.core import mail
 from django.db import connection
 from django.shortcuts import resolve_url
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts import lockout
@@ -352,3 +352,35 @@ def test_an_expired_or_tampered_unlock_link_does_nothing(alice, settings):
     response = browser.get(link, follow=True)
     assert "expired" in response.content.decode()
     assert lockout.KNOWN_DEVICE_COOKIE not in browser.cookies
+
+
+# ---------------------------------------------------------------------------------------------
+# On Redis, as in production
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def redis_cache(settings):
+    from project.tests.servers import RedisServer
+
+    with RedisServer() as redis:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "project.cache.ResilientRedisCache",
+                "LOCATION": redis.url,
+                "KEY_PREFIX": "lockout-test",
+            }
+        }
+        yield redis
+
+
+def test_on_redis_the_delay_counts_and_a_stopped_redis_locks_nobody_out(alice, redis_cache):
+    for number in range(LIMIT):
+        fail(1, "alice", ip=f"10.0.1.{number}")
+    assert lockout.delay_for("alice").failures == LIMIT
+    _, response = attempt("alice", TEST_PASSWORD, ip="10.0.2.1")
+    assert_delayed(response)
+
+    # With Redis away the delay is away too (the pair lock, in the database, still holds).
+    # authenticate() itself, as every sign-in form calls it.
+    redis_cache.stop()
+    request = RequestFactory().post("/", REMOTE_ADDR="10.0.2.1")
+    assert authenticate(request, username="alice", password=TEST_PASSWORD) == alice
