@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.signals import ALLAUTH_MANAGES_EMAIL
+from project.net import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,8 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.exception("Could not send the mail %s", template_prefix)
 
     def get_client_ip(self, request: HttpRequest) -> str:
-        """The address rate limits and "your sessions" use: the socket's, or a proxy's word."""
-        return request.META.get("REMOTE_ADDR", "")
+        """The address rate limits and "your sessions" use (TRUSTED_PROXIES, DESIGN §11)."""
+        return client_ip(request)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.SIGNUP_OPEN and not settings.SOCIALACCOUNT_ONLY

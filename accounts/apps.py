@@ -9,6 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        # The username-wide login delay counts failures from authenticate()'s signals.
+        from accounts import lockout  # noqa: F401
         from accounts.middleware import session_recorded_at_login
         from accounts.signals import sync_primary_email
 

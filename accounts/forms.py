@@ -1,4 +1,4 @@
-"""Profile and API token forms, and the name failed sign-ins are counted under."""
+"""Profile and API token forms (the name failed sign-ins count under: accounts.lockout)."""
 
 from __future__ import annotations
 
@@ -21,26 +21,6 @@ class LoginForm(allauth_forms.LoginForm):
         self.fields["password"].widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
-
-
-def lockout_username(request, credentials: dict | None) -> str | None:
-    """
-    The name django-axes counts failures under: an email address is mapped to its account's
-    username, so "alice" and "alice@example.com" share one failure count.
-    """
-    credentials = credentials or {}
-    raw = (
-        credentials.get("username")
-        or credentials.get("email")
-        or request.POST.get("login")
-        or request.POST.get("username")
-        or ""
-    )
-    raw = raw.strip()
-    if "@" in raw:
-        username = User.objects.filter(email__iexact=raw).values_list("username", flat=True).first()
-        return username or raw.lower()
-    return raw or None
 
 
 class ProfileForm(forms.ModelForm):

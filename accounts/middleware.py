@@ -1,4 +1,7 @@
-"""The signed-in user's time zone for each request, and where they are signed in."""
+"""
+The signed-in user's time zone for each request, where they are signed in, and the answer to
+a sign-in attempt that the username delay refused.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,11 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+
+from accounts import lockout
+from accounts.unlock import UnlockForm
 
 
 class TimeZoneMiddleware:
@@ -62,3 +69,28 @@ def session_recorded_at_login(sender, request, user, **kwargs) -> None:
     session = getattr(request, "session", None)
     if session is not None:
         session[SessionActivityMiddleware.SEEN_KEY] = int(time.time())
+
+
+class LoginDelayMiddleware:
+    """
+    Outside django-axes' middleware. An attempt that ``accounts.lockout`` refused for coming too
+    early answers 429 with a page that says how long to wait and offers an unlock link; a
+    sign-in marks the browser as a known device of the account (a signed cookie).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        wait = getattr(request, "login_delay_seconds", None)
+        if wait is not None and not getattr(request, "axes_locked_out", False):
+            response = render(
+                request,
+                "registration/login_delayed.html",
+                {"wait_seconds": wait, "form": UnlockForm()},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+        lockout.set_known_device_cookie(request, response)
+        return response

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts import views
+from accounts import unlock, views
 
 
 def moved(pattern_name: str) -> RedirectView:
@@ -22,5 +22,7 @@ urlpatterns = [
     path("password_reset/", moved("account_reset_password")),
     path("password_reset/done/", moved("account_reset_password_done")),
     path("reset/done/", moved("account_reset_password_from_key_done")),
+    path("unlock/", unlock.UnlockRequestView.as_view(), name="login-unlock"),
+    path("unlock/<str:token>/", unlock.UnlockLinkView.as_view(), name="login-unlock-link"),
     path("", include("allauth.urls")),
 ]

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from project.net import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The username-wide login delay's 429 page and the known-device cookie (accounts.lockout).
+    "accounts.middleware.LoginDelayMiddleware",
     # Last, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,8 +175,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 # ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # django-axes first: it refuses locked-out credentials before any password check.
+    # django-axes first: it refuses a locked (username, address) pair before any password
+    # check; then the username-wide delay, which refuses too early an attempt the same way.
     "axes.backends.AxesStandaloneBackend",
+    "accounts.lockout.LoginDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Signing in by e-mail address, and the passkey and single sign-on flows.
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -276,16 +282,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock out repeated failed logins per username (from any address) and per address.
+# Failed logins (DESIGN §11, the client address from project.net.client_ip):
+# - five failures for one username from one address lock that pair (django-axes) for
+#   AXES_COOLOFF_HOURS; other addresses, and other usernames from that address, go on;
+# - failures for a username from anywhere slow it down instead of locking it
+#   (accounts.lockout): after LOGIN_DELAY_FREE_FAILURES, every further attempt waits
+#   2^(n - free) seconds after the last failure, at most LOGIN_DELAY_MAX_SECONDS. A browser
+#   the owner signed in with before ("known device" cookie), or opened an e-mailed unlock
+#   link in, is exempt from that delay.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "project.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # "alice" and "alice@example.com" count as one username.
-AXES_USERNAME_CALLABLE = "accounts.forms.lockout_username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_name"
+# An attempt the username delay refused checked no password: it is no failure of the pair.
+AXES_WHITELIST_CALLABLE = "accounts.lockout.refused_without_checking"
 AXES_VERBOSE = False
+LOGIN_DELAY_FREE_FAILURES = env.int("LOGIN_DELAY_FREE_FAILURES", default=5)
+LOGIN_DELAY_BASE_SECONDS = env.int("LOGIN_DELAY_BASE_SECONDS", default=1)
+LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=900)
+# How long an e-mailed unlock link works, and how long a browser stays a known device.
+LOGIN_UNLOCK_LINK_SECONDS = env.int("LOGIN_UNLOCK_LINK_SECONDS", default=3600)
+KNOWN_DEVICE_DAYS = env.int("KNOWN_DEVICE_DAYS", default=365)
 
 # ---------------------------------------------------------------------------
 # Internationalisation
@@ -354,6 +376,14 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); the
+# client address for lockouts, throttles and logs comes from project.net.client_ip alone.
+# Empty: the socket address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as _error:
+    refuse_to_start(str(_error))
 _proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
 
