@@ -404,3 +404,60 @@ def test_an_account_with_two_factor_cannot_add_an_unconfirmed_address(alice):
     assert mail.outbox == []
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"
+
+
+# ---------------------------------------------------------------------------
+# Every two-factor page in the site's frame
+# ---------------------------------------------------------------------------
+SETTINGS_PAGES_OFF = ["mfa_index", "mfa_activate_totp", "mfa_add_webauthn", "mfa_list_webauthn"]
+SETTINGS_PAGES_ON = [
+    "mfa_index",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_add_webauthn",
+    "usersessions_list",
+]
+
+
+@pytest.mark.parametrize("two_factor", [False, True])
+def test_every_two_factor_settings_page_renders_in_the_settings_frame(alice, two_factor):
+    if two_factor:
+        with_totp(alice)
+    client = Client()
+    client.force_login(alice)
+    confirm_password(client)
+    for name in SETTINGS_PAGES_ON if two_factor else SETTINGS_PAGES_OFF:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert "<h1>Settings</h1>" in html, name
+        assert 'aria-label="Settings"' in html, name
+        # One page heading; allauth's own headings become section headings under it.
+        assert html.count("<h1") == 1, name
+        assert "<script>" not in html and "style=" not in html, name
+        assert "{%" not in html and "{{" not in html, name
+
+
+def test_recovery_codes_download_is_a_text_file(alice):
+    with_totp(alice)
+    client = Client()
+    client.force_login(alice)
+    confirm_password(client)
+    response = client.get(reverse("mfa_download_recovery_codes"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    codes = RecoveryCodes(Authenticator.objects.get(user=alice, type="recovery_codes"))
+    assert all(code in response.content.decode() for code in codes.get_unused_codes())
+
+
+def test_the_second_step_offers_a_security_key_only_to_people_with_one(client, alice):
+    with_totp(alice)
+    log_in(client, "alice")
+    html = client.get(reverse("mfa_authenticate")).content.decode()
+    assert "Use a security key" not in html
+    assert 'id="mfa_webauthn_authenticate"' not in html
+    # Cancelling signs the half-signed-in browser out, back to the login page.
+    response = client.post(reverse("account_logout"), {"next": reverse("account_login")})
+    assert response["Location"] == reverse("account_login")
+    assert client.get(reverse("mfa_authenticate"))["Location"].startswith(reverse("account_login"))
