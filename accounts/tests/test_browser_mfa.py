@@ -86,6 +86,11 @@ def test_turn_on_the_authenticator_app_and_sign_in_with_a_code(live_server, cont
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
     assert Authenticator.objects.filter(user=user, type="totp").exists()
+    axe_clean(page, "recovery codes")
+    screenshot(page, "desktop-recovery-codes")
+    page.goto(f"{live_server.url}/accounts/2fa/")
+    axe_clean(page, "two-factor overview, on")
+    screenshot(page, "desktop-two-factor")
     console.check("turning the authenticator app on")
 
     # Another browser: the password alone leads to the second step, then a code signs in.
