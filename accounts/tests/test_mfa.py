@@ -461,3 +461,22 @@ def test_the_second_step_offers_a_security_key_only_to_people_with_one(client, a
     response = client.post(reverse("account_logout"), {"next": reverse("account_login")})
     assert response["Location"] == reverse("account_login")
     assert client.get(reverse("mfa_authenticate"))["Location"].startswith(reverse("account_login"))
+
+
+def test_required_two_factor_costs_no_query_outside_the_admin(client, staff, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with_totp(staff)
+    client.force_login(staff)
+    client.get(reverse("settings"))  # the session's "last seen" write happens once a minute
+
+    def queries(required: bool, path: str) -> int:
+        settings.REQUIRE_STAFF_2FA = required
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    assert queries(True, reverse("settings")) == queries(False, reverse("settings"))
+    # In the admin: one query, whether staff have an authenticator.
+    assert queries(True, reverse("admin:index")) == queries(False, reverse("admin:index")) + 1
