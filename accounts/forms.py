@@ -1,10 +1,15 @@
-"""Profile and API token forms (the name failed sign-ins count under: accounts.lockout)."""
+"""Sign-in, profile, API token, two-factor code and session forms (lockouts: accounts.lockout)."""
 
 from __future__ import annotations
 
 import datetime
 
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.core import context, ratelimit
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.usersessions.internal import flows as usersessions_flows
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.utils import timezone
 
@@ -95,3 +100,64 @@ class TokenCreateForm(forms.Form):
             project_ids=[project.pk for project in data["projects"]],
             can_manage_tokens=data["can_manage_tokens"],
         )
+
+
+class PerAccountCodeLimit:
+    """
+    Wrong two-factor codes are limited per account too (``ACCOUNT_RATE_LIMITS["mfa_code"]``),
+    not only per address as django-allauth does: six digits must not be guessable by someone
+    who has the password and many addresses. A right code clears the count.
+    """
+
+    user: User
+
+    def clean_code(self) -> str:
+        key = f"mfa-code-user-{self.user.pk}"
+        if not ratelimit.consume(context.request, action="mfa_code", key=key):
+            raise get_adapter().validation_error("too_many_login_attempts")
+        code = super().clean_code()
+        ratelimit.clear(context.request, action="mfa_code", key=key)
+        return code
+
+
+class TwoFactorAuthenticateForm(PerAccountCodeLimit, AuthenticateForm):
+    """The second step of signing in."""
+
+
+class TwoFactorReauthenticateForm(PerAccountCodeLimit, ReauthenticateForm):
+    """Confirming it is you with a code before a sensitive change."""
+
+
+class SessionsForm(forms.Form):
+    """
+    "Sign out other sessions", or with ``session`` one chosen session of the user's own. The
+    current session is never one of the others: signing out of it is the logout button's job.
+    """
+
+    session = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, request, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def others(self):
+        return UserSession.objects.filter(user_id=self.request.user.pk).exclude(
+            session_key=self.request.session.session_key
+        )
+
+    def clean_session(self) -> int | None:
+        pk = self.cleaned_data["session"]
+        if pk is not None and not self.others().filter(pk=pk).exists():
+            raise forms.ValidationError(
+                "That session has ended already, or is not one of your other sessions."
+            )
+        return pk
+
+    def save(self, request) -> int:
+        """End the chosen session or all the others; how many were ended."""
+        sessions = self.others()
+        if self.cleaned_data["session"] is not None:
+            sessions = sessions.filter(pk=self.cleaned_data["session"])
+        sessions = list(sessions)
+        usersessions_flows.sessions.end_sessions(request, sessions)
+        return len(sessions)

@@ -94,3 +94,45 @@ class LoginDelayMiddleware:
             response["Retry-After"] = str(wait)
         lockout.set_known_device_cookie(request, response)
         return response
+
+
+class StaffTwoFactorMiddleware:
+    """
+    With ``REQUIRE_STAFF_2FA`` on, a staff member who has no authenticator app or passkey yet
+    is sent to the two-factor page before any admin page works. Only the admin: staff have no
+    other powers on the site, so the rest of it (the two-factor setup pages themselves,
+    signing out, static files, the API) stays as it is for everyone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        if settings.REQUIRE_STAFF_2FA and self.needs_second_factor(request):
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            messages.warning(
+                request,
+                "Staff must set up two-factor authentication (an authenticator app or a "
+                "passkey) before using the admin.",
+            )
+            return redirect("mfa_index")
+        return self.get_response(request)
+
+    @staticmethod
+    def needs_second_factor(request: HttpRequest) -> bool:
+        from allauth.mfa.models import Authenticator
+        from django.urls import reverse
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff:
+            return False
+        if not request.path.startswith(reverse("admin:index")):
+            return False
+        # Recovery codes alone are no second factor: they exist only beside one.
+        return not Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it says why staff land on the two-factor page.
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -231,6 +233,8 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
+    # Two-factor codes tried per account (accounts.forms.TwoFactorAuthenticateForm).
+    "mfa_code": env.str("RATE_LIMIT_MFA_CODE", default="10/10m/key"),
 }
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
@@ -239,6 +243,15 @@ MFA_TOTP_ISSUER = env.str("MFA_ISSUER", default="Taskdesk")
 # Passkeys need HTTPS, except on http://localhost during development.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 USERSESSIONS_TRACK_ACTIVITY = True
+# On: staff without an authenticator app or passkey are sent to set one up before the admin
+# opens for them (accounts.middleware.StaffTwoFactorMiddleware).
+REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
+# Wrong two-factor codes: besides the per-address limit on failed sign-ins, a few per account
+# (whoever is guessing, from however many addresses), for sign-in and re-authentication alike.
+MFA_FORMS = {
+    "authenticate": "accounts.forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "accounts.forms.TwoFactorReauthenticateForm",
+}
 
 # Single sign-on with one OpenID Connect provider (Keycloak, Authentik, Google, Entra ID, …),
 # configured by OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET. Its redirect URI is
