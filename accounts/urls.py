@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -18,9 +19,12 @@ urlpatterns = [
     path("settings/tokens/", views.TokenListView.as_view(), name="tokens"),
     path("settings/tokens/new/", views.TokenCreateView.as_view(), name="token-create"),
     path("settings/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
-    path("password_change/", moved("account_change_password")),
-    path("password_reset/", moved("account_reset_password")),
-    path("password_reset/done/", moved("account_reset_password_done")),
-    path("reset/done/", moved("account_reset_password_from_key_done")),
     path("", include("allauth.urls")),
 ]
+if not settings.SOCIALACCOUNT_ONLY:  # SSO_ONLY: allauth has no password pages either
+    urlpatterns += [
+        path("password_change/", moved("account_change_password")),
+        path("password_reset/", moved("account_reset_password")),
+        path("password_reset/done/", moved("account_reset_password_done")),
+        path("reset/done/", moved("account_reset_password_from_key_done")),
+    ]

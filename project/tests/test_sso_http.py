@@ -55,6 +55,7 @@ PROVIDER_USERS = [
     ("quinn", "quinn@idp.example", False),  # signs up; the provider never confirmed her address
     ("mallory", "alice@example.com", True),  # claims alice's address
     ("robert", "robert@idp.example", True),  # bob links this account to his own
+    ("sam", "sam@idp.example", True),  # signs up where SSO is the only way in
 ]
 
 PROVIDER_SEED = """
@@ -72,7 +73,7 @@ for username, email, verified in spec["users"]:
     user = User.objects.create_user(username, email, spec["password"])
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
 client = Client(id=spec["client_id"], name="Taskdesk", secret=make_password(spec["secret"]))
-client.set_redirect_uris([spec["redirect_uri"]])
+client.set_redirect_uris(spec["redirect_uris"])
 client.set_scopes(["openid", "profile", "email"])
 client.save()
 """
@@ -169,7 +170,12 @@ def taskdesk_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory, taskdesk_port) -> Iterator[Provider]:
+def sso_only_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory, taskdesk_port, sso_only_port) -> Iterator[Provider]:
     """allauth's identity provider with one client (Taskdesk) and the people above."""
     home = tmp_path_factory.mktemp("oidc-provider")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
@@ -188,7 +194,9 @@ def provider(tmp_path_factory, taskdesk_port) -> Iterator[Provider]:
         "password": PASSWORD,
         "client_id": CLIENT_ID,
         "secret": CLIENT_SECRET,
-        "redirect_uri": f"http://127.0.0.1:{taskdesk_port}{CALLBACK}",
+        "redirect_uris": [
+            f"http://127.0.0.1:{port}{CALLBACK}" for port in (taskdesk_port, sso_only_port)
+        ],
     }
     run(PROVIDER_SEED, env, json.dumps(spec))
     port = free_port()
@@ -238,6 +246,23 @@ def taskdesk(tmp_path_factory, provider, taskdesk_port) -> Iterator[Taskdesk]:
         server.port = taskdesk_port
         with server:
             yield Taskdesk(f"http://127.0.0.1:{taskdesk_port}", env)
+
+
+@pytest.fixture(scope="module")
+def sso_only_taskdesk(taskdesk, tmp_path_factory, sso_only_port) -> Iterator[Taskdesk]:
+    """A second Taskdesk on the same database with SSO_ONLY on (and EMAIL_VERIFICATION unset)."""
+    home = tmp_path_factory.mktemp("oidc-sso-only")
+    env = {**taskdesk.env, "SSO_ONLY": "true"}
+    del env["EMAIL_VERIFICATION"]
+    # Django's system checks pass (gunicorn itself never runs them).
+    check = subprocess.run(
+        [PYTHON, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    server = Gunicorn(env, home / "gunicorn.log", workers=1, threads=4)
+    server.port = sso_only_port
+    with server:
+        yield Taskdesk(f"http://127.0.0.1:{sso_only_port}", env)
 
 
 class Browser:
@@ -441,3 +466,37 @@ def test_link_an_existing_account_then_sign_in_with_the_provider(taskdesk, provi
     other.single_sign_on(taskdesk, provider, "robert")
     assert other.signed_in_as(taskdesk) == "bob"
     assert "robert" not in taskdesk.accounts()
+
+
+def test_sso_only_offers_nothing_but_single_sign_on(sso_only_taskdesk, provider):
+    taskdesk = sso_only_taskdesk
+    browser = Browser()
+    page = browser.get(f"{taskdesk.url}/accounts/login/")
+    assert [form for form in parse(page.text).forms if "password" in form.names()] == []
+    labels = [label for _, label in links(page.text)]
+    assert "Example SSO" in labels
+    assert not {"Forgot your password?", "Create an account", "Sign up"} & set(labels)
+    assert "passkey" not in page.text.lower()
+
+    # No password sign-in, sign-up or reset, even posted by hand.
+    browser.get(browser.link("Example SSO"))
+    token = browser.session.cookies["csrftoken"]
+    refused = browser.session.post(
+        f"{taskdesk.url}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "login": "alice", "password": TASKDESK_PASSWORD},
+        headers={"Referer": f"{taskdesk.url}/accounts/login/"},
+        allow_redirects=False,
+    )
+    assert refused.status_code == 403
+    assert browser.signed_in_as(taskdesk) is None
+    for path in ("/accounts/signup/", "/accounts/password/reset/", "/accounts/password_reset/"):
+        assert browser.session.get(f"{taskdesk.url}{path}").status_code == 404, path
+
+    # A new person comes in through the provider; the settings offer no password pages.
+    browser.single_sign_on(taskdesk, provider, "sam")
+    assert browser.signed_in_as(taskdesk) == "sam"
+    settings = browser.get(f"{taskdesk.url}/accounts/settings/")
+    tabs = [label for href, label in links(settings.text) if href.startswith("/accounts/")]
+    assert "Password" not in tabs and "Two-factor" not in tabs and "E-mail" not in tabs
+    assert "Single sign-on" in tabs
+    assert taskdesk.accounts()["sam"]["addresses"] == {"sam@idp.example": True}
