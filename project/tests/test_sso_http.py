@@ -431,7 +431,9 @@ def test_the_providers_word_on_an_address_does_not_take_over_an_account(taskdesk
     # allauth asks for another address instead of signing anyone in.
     assert urlsplit(done.headers["Location"]).path == "/accounts/3rdparty/signup/"
     page = browser.follow(done)
+    assert 'class="auth-card"' in page.text
     assert "alice@example.com" in page.text
+    print(page.text[page.text.index("<main") : page.text.index("</main>")])
     assert browser.signed_in_as(taskdesk) is None
 
     accounts = taskdesk.accounts()
