@@ -14,17 +14,21 @@ the two servers).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+import psycopg2
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -95,34 +99,28 @@ def provider_uid(username: str) -> str:
 
 
 # Every account of Taskdesk: its addresses and the provider accounts linked to it.
-TASKDESK_ACCOUNTS = """
-import json
-import django
-django.setup()
-from accounts.models import User
-print(json.dumps({
-    user.username: {
-        "email": user.email,
-        "has_password": user.has_usable_password(),
-        "addresses": {a.email: a.verified for a in user.emailaddress_set.all()},
-        "sso": [s.uid for s in user.socialaccount_set.all()],
-    }
-    for user in User.objects.all()
-}))
-"""
+ACCOUNTS_SQL = {
+    "users": "SELECT id, username, email, password FROM accounts_user",
+    "addresses": "SELECT user_id, email, verified FROM account_emailaddress",
+    "sso": "SELECT user_id, uid FROM socialaccount_socialaccount",
+}
 
 
-def run(script: str, env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
+def run(script: str, env: dict[str, str], *args: str) -> subprocess.Popen:
+    """A Python script in ``env``, started; ``finish`` waits for it."""
+    return subprocess.Popen(
         [PYTHON, "-c", script, *args],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+
+
+def finish(process: subprocess.Popen) -> None:
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0, stderr
 
 
 @dataclass
@@ -138,7 +136,29 @@ class Taskdesk:
     env: dict[str, str]
 
     def accounts(self) -> dict:
-        return json.loads(run(TASKDESK_ACCOUNTS, self.env).strip().splitlines()[-1])
+        """Read straight from the server's database (SQLite file or PostgreSQL)."""
+        url = self.env["DATABASE_URL"]
+        if url.startswith("sqlite"):
+            connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        else:
+            connection = psycopg2.connect(url)
+        try:
+            rows = {}
+            for name, sql in ACCOUNTS_SQL.items():
+                cursor = connection.cursor()
+                cursor.execute(sql)
+                rows[name] = cursor.fetchall()
+        finally:
+            connection.close()
+        return {
+            username: {
+                "email": email,
+                "has_password": not password.startswith("!"),
+                "addresses": {a: bool(v) for u, a, v in rows["addresses"] if u == pk},
+                "sso": [uid for u, uid in rows["sso"] if u == pk],
+            }
+            for pk, username, email, password in rows["users"]
+        }
 
 
 def private_key_pem() -> str:
@@ -150,7 +170,7 @@ def private_key_pem() -> str:
     ).decode()
 
 
-def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -164,22 +184,27 @@ def wait_for(url: str, process: subprocess.Popen, log_path: Path, timeout: float
     raise RuntimeError(f"the provider did not come up:\n{log_path.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def taskdesk_port() -> int:
-    return free_port()
+@dataclass
+class World:
+    provider: Provider
+    taskdesk: Taskdesk
+    sso_only: Taskdesk
 
 
 @pytest.fixture(scope="module")
-def sso_only_port() -> int:
-    return free_port()
+def world(tmp_path_factory) -> Iterator[World]:
+    """
+    The provider (allauth's identity provider with one client, Taskdesk, and the people
+    above) and two Taskdesk servers on one database: one as configured by default, one with
+    SSO_ONLY on. All three are set up and started side by side.
 
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory, taskdesk_port, sso_only_port) -> Iterator[Provider]:
-    """allauth's identity provider with one client (Taskdesk) and the people above."""
-    home = tmp_path_factory.mktemp("oidc-provider")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
-    env.update(
+    DEBUG is on in Taskdesk only so that the redirect URI it sends is http:// (in production
+    allauth makes it https://, as a proxy terminating TLS serves it).
+    """
+    home = tmp_path_factory.mktemp("oidc")
+    provider_port, taskdesk_port, sso_only_port = free_port(), free_port(), free_port()
+    provider_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    provider_env.update(
         DJANGO_SETTINGS_MODULE="project.tests.oidc_provider.settings",
         PYTHONPATH=str(ROOT),
         PYTHONDONTWRITEBYTECODE="1",
@@ -198,71 +223,81 @@ def provider(tmp_path_factory, taskdesk_port, sso_only_port) -> Iterator[Provide
             f"http://127.0.0.1:{port}{CALLBACK}" for port in (taskdesk_port, sso_only_port)
         ],
     }
-    run(PROVIDER_SEED, env, json.dumps(spec))
-    port = free_port()
-    log_path = home / "provider.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [PYTHON, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/.well-known/openid-configuration", process, log_path)
-        yield Provider(url, process, log_path)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def taskdesk(tmp_path_factory, provider, taskdesk_port) -> Iterator[Taskdesk]:
-    """
-    Taskdesk under gunicorn, signing in through the provider. DEBUG is on only so that the
-    redirect URI it sends is http:// (in production allauth makes it https://, as a proxy
-    terminating TLS serves it).
-    """
-    home = tmp_path_factory.mktemp("oidc-taskdesk")
-    with server_database(home, suite_backend()) as database_url:
+    provider_url = f"http://127.0.0.1:{provider_port}"
+    with (
+        server_database(home, suite_backend()) as database_url,
+        contextlib.ExitStack() as stack,
+        ThreadPoolExecutor(2) as pool,
+    ):
         env = server_environment(
             database_url,
             home / "static",
             DEBUG="true",
             EMAIL_URL="consolemail://",
             EMAIL_VERIFICATION="optional",
-            OIDC_ISSUER=provider.url,
+            OIDC_ISSUER=provider_url,
             OIDC_CLIENT_ID=CLIENT_ID,
             OIDC_CLIENT_SECRET=CLIENT_SECRET,
             OIDC_NAME="Example SSO",
             SSO_ONLY="false",
             SIGNUP_OPEN="true",
         )
-        run(TASKDESK_SEED, env)
-        server = Gunicorn(env, home / "gunicorn.log", workers=1, threads=4)
-        server.port = taskdesk_port
-        with server:
-            yield Taskdesk(f"http://127.0.0.1:{taskdesk_port}", env)
+        sso_only_env = {**env, "SSO_ONLY": "true"}
+        del sso_only_env["EMAIL_VERIFICATION"]  # its default follows SSO_ONLY
+        seeds = [
+            run(PROVIDER_SEED, provider_env, json.dumps(spec)),
+            run(TASKDESK_SEED, env),
+            # Django's system checks pass with SSO_ONLY (gunicorn itself never runs them).
+            run("import django; django.setup(); "
+                "from django.core.management import call_command; call_command('check')",
+                sso_only_env),
+        ]  # fmt: skip
+        for seed in seeds:
+            finish(seed)
+
+        log_path = home / "provider.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [PYTHON, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{provider_port}"],
+                cwd=ROOT,
+                env=provider_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        stack.callback(process.wait, timeout=15)
+        stack.callback(process.terminate)
+        servers = []
+        for port, server_env, name in (
+            (taskdesk_port, env, "taskdesk"),
+            (sso_only_port, sso_only_env, "sso-only"),
+        ):
+            server = Gunicorn(server_env, home / f"{name}.log", workers=1, threads=4)
+            server.port = port
+            servers.append(server)
+            stack.push(server.__exit__)
+        list(pool.map(lambda server: server.__enter__(), servers))
+        wait_for(f"{provider_url}/.well-known/openid-configuration", process, log_path)
+        yield World(
+            Provider(provider_url, process, log_path),
+            Taskdesk(f"http://127.0.0.1:{taskdesk_port}", env),
+            Taskdesk(f"http://127.0.0.1:{sso_only_port}", sso_only_env),
+        )
 
 
-@pytest.fixture(scope="module")
-def sso_only_taskdesk(taskdesk, tmp_path_factory, sso_only_port) -> Iterator[Taskdesk]:
-    """A second Taskdesk on the same database with SSO_ONLY on (and EMAIL_VERIFICATION unset)."""
-    home = tmp_path_factory.mktemp("oidc-sso-only")
-    env = {**taskdesk.env, "SSO_ONLY": "true"}
-    del env["EMAIL_VERIFICATION"]
-    # Django's system checks pass (gunicorn itself never runs them).
-    check = subprocess.run(
-        [PYTHON, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    server = Gunicorn(env, home / "gunicorn.log", workers=1, threads=4)
-    server.port = sso_only_port
-    with server:
-        yield Taskdesk(f"http://127.0.0.1:{sso_only_port}", env)
+@pytest.fixture
+def provider(world) -> Provider:
+    return world.provider
+
+
+@pytest.fixture
+def taskdesk(world) -> Taskdesk:
+    return world.taskdesk
+
+
+@pytest.fixture
+def sso_only_taskdesk(world) -> Taskdesk:
+    return world.sso_only
 
 
 class Browser:
@@ -433,7 +468,11 @@ def test_the_providers_word_on_an_address_does_not_take_over_an_account(taskdesk
     page = browser.follow(done)
     assert 'class="auth-card"' in page.text
     assert "alice@example.com" in page.text
-    print(page.text[page.text.index("<main") : page.text.index("</main>")])
+    assert "<h1>Finish signing up</h1>" in page.text
+    # Keeping the address is refused, next to the field; still nobody is signed in.
+    refused = browser.submit(browser.form(having="email"), expect=200)
+    assert re.search(r'class="field has-error">\s*<label for="id_email"', refused.text)
+    assert browser.signed_in_as(taskdesk) is None
     assert browser.signed_in_as(taskdesk) is None
 
     accounts = taskdesk.accounts()
