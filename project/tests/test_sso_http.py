@@ -396,7 +396,7 @@ class Browser:
     ) -> requests.Response:
         """Log in page → the SSO button → the provider → back: Taskdesk's last answer."""
         self.get(f"{taskdesk.url}/accounts/login/")
-        self.get(self.link("Example SSO"))
+        self.get(self.link("Log in with Example SSO"))
         start = self.submit(self.form(action="/accounts/oidc/sso/login/"))
         return self.through_provider(provider, start, username)
 
@@ -515,12 +515,12 @@ def test_sso_only_offers_nothing_but_single_sign_on(sso_only_taskdesk, provider)
     page = browser.get(f"{taskdesk.url}/accounts/login/")
     assert [form for form in parse(page.text).forms if "password" in form.names()] == []
     labels = [label for _, label in links(page.text)]
-    assert "Example SSO" in labels
+    assert "Log in with Example SSO" in labels
     assert not {"Forgot your password?", "Create an account", "Sign up"} & set(labels)
     assert "passkey" not in page.text.lower()
 
     # No password sign-in, sign-up or reset, even posted by hand.
-    browser.get(browser.link("Example SSO"))
+    browser.get(browser.link("Log in with Example SSO"))
     token = browser.session.cookies["csrftoken"]
     refused = browser.session.post(
         f"{taskdesk.url}/accounts/login/",
