@@ -84,7 +84,7 @@ def test_the_settings_tab_lists_linked_accounts_and_offers_to_link(alice, sso):
     assert 'href="/accounts/3rdparty/" aria-current="page"' in html
     assert html.count("<h1") == 1
     assert 'type="radio" name="account"' in html
-    assert f'href="{SSO_LOGIN}?process=connect"' in html
+    assert f'href="{SSO_LOGIN}?process=connect">Link Company SSO</a>' in html
     assert '<button type="submit" class="btn btn-danger">Unlink</button>' in html
 
 

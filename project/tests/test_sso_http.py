@@ -486,7 +486,7 @@ def test_link_an_existing_account_then_sign_in_with_the_provider(taskdesk, provi
     browser.get(f"{taskdesk.url}/accounts/settings/")
     browser.get(browser.link("Single sign-on"))
     assert urlsplit(browser.page.url).path == "/accounts/3rdparty/"
-    browser.get(browser.link("Example SSO"))
+    browser.get(browser.link("Link Example SSO"))
     start = browser.submit(browser.form(action="/accounts/oidc/sso/login/"))
     done = browser.through_provider(provider, start, "robert")
     # Linking another way in asks for bob's password again (ACCOUNT_REAUTHENTICATION_REQUIRED).
