@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -61,6 +62,23 @@ class User(AbstractUser):
         parts = self.name.replace("_", " ").replace(".", " ").split()
         letters = "".join(part[0] for part in parts[:2]) if parts else "?"
         return letters.upper()
+
+    @property
+    def can_receive_mail(self) -> bool:
+        """
+        Whether Taskdesk may invite this person or write to them: they have an address and,
+        when EMAIL_VERIFICATION is ``mandatory``, it is their primary address, confirmed (by
+        its link, by staff, or by a single sign-on provider that vouches for it).
+        """
+        if not self.email:
+            return False
+        if settings.ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+            return True
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(
+            user=self, email__iexact=self.email, primary=True, verified=True
+        ).exists()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -21,11 +22,14 @@ urlpatterns = [
     path("settings/tokens/<int:pk>/revoke/", views.TokenRevokeView.as_view(), name="token-revoke"),
     # django-allauth's sessions page, with a button per session and readable devices.
     path("sessions/", views.SessionListView.as_view(), name="usersessions_list"),
-    path("password_change/", moved("account_change_password")),
-    path("password_reset/", moved("account_reset_password")),
-    path("password_reset/done/", moved("account_reset_password_done")),
-    path("reset/done/", moved("account_reset_password_from_key_done")),
     path("unlock/", unlock.UnlockRequestView.as_view(), name="login-unlock"),
     path("unlock/<str:token>/", unlock.UnlockLinkView.as_view(), name="login-unlock-link"),
     path("", include("allauth.urls")),
 ]
+if not settings.SOCIALACCOUNT_ONLY:  # SSO_ONLY: allauth has no password pages either
+    urlpatterns += [
+        path("password_change/", moved("account_change_password")),
+        path("password_reset/", moved("account_reset_password")),
+        path("password_reset/done/", moved("account_reset_password_done")),
+        path("reset/done/", moved("account_reset_password_from_key_done")),
+    ]

@@ -195,14 +195,25 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Off: nobody signs up on their own; staff create accounts in the admin.
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Everyone signs in through the single sign-on provider (below): no passwords, no password
+# sign-up, no two-factor or e-mail pages here; the provider does all of that.
+SSO_ONLY = env.bool("SSO_ONLY", default=False)
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 # none, optional (a link is sent, nothing waits for it) or mandatory (no sign-in, invitation
-# or e-mail before the address is confirmed).
-ACCOUNT_EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+# or e-mail before the address is confirmed). With SSO_ONLY the provider's word on an address
+# stands (there are no e-mail pages to confirm one): none.
+ACCOUNT_EMAIL_VERIFICATION = env.str(
+    "EMAIL_VERIFICATION", default="none" if SSO_ONLY else "optional"
+)
 if ACCOUNT_EMAIL_VERIFICATION not in {"none", "optional", "mandatory"}:
     refuse_to_start("EMAIL_VERIFICATION must be one of none, optional, mandatory.")
+if SSO_ONLY and ACCOUNT_EMAIL_VERIFICATION != "none":
+    refuse_to_start(
+        "SSO_ONLY is on: the provider confirms addresses, so EMAIL_VERIFICATION must be none "
+        "(or unset)."
+    )
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 # One address per account; changing it keeps the old one until the new one is confirmed.
 ACCOUNT_CHANGE_EMAIL = True
@@ -275,9 +286,13 @@ SOCIALACCOUNT_PROVIDERS = {
         ),
     }
 }
-SOCIALACCOUNT_ONLY = env.bool("SSO_ONLY", default=False)
+SOCIALACCOUNT_ONLY = SSO_ONLY
 if SOCIALACCOUNT_ONLY and not OIDC_ISSUER:
     refuse_to_start("SSO_ONLY is on but OIDC_ISSUER is not set: nobody could sign in.")
+if SOCIALACCOUNT_ONLY:
+    # django-allauth's two-factor step follows a password sign-in; the provider asks for a
+    # second factor instead.
+    INSTALLED_APPS.remove("allauth.mfa")
 SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
