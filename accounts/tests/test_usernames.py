@@ -251,7 +251,7 @@ def test_existing_look_alikes_keep_working_and_block_new_ones():
 
     from django.apps import apps
 
-    migration = import_module("accounts.migrations.0003_usernames_that_look_alike")
+    migration = import_module("accounts.migrations.0004_usernames_that_look_alike")
     first = UserFactory(username="legacy")
     second = UserFactory(username="legacy2")
     # As they were before the rule: look-alikes (marked for now, so the indexes let them be).

@@ -252,7 +252,7 @@ def plant(model, pk, **values):
 def test_the_migrations_clean_what_was_stored_before(alice, project, task, tag):
     from django.apps import apps
 
-    accounts_migration = import_module("accounts.migrations.0003_usernames_that_look_alike")
+    accounts_migration = import_module("accounts.migrations.0004_usernames_that_look_alike")
     tasks_migration = import_module(
         "tasks.migrations.0006_names_and_texts_without_invisible_characters"
     )

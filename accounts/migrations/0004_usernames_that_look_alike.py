@@ -48,7 +48,7 @@ def clean_existing_names(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_email_addresses"),
+        ("accounts", "0003_apitoken_scopes"),
     ]
 
     operations = [
