@@ -1,9 +1,21 @@
-"""Staff admin for people and their API tokens."""
+"""
+Staff admin for people, groups and API tokens.
+
+Who may grant what: superuser status, groups and model permissions are a superuser's matter,
+and so is every staff account. Staff who are not superusers (holding some model permissions)
+never see or change those fields, may not change anyone's staff status, and may change or
+delete ordinary accounts and (without those fields) their own, never another staff account or
+a superuser: that one's change page is read-only for them and its password form is refused.
+Otherwise whoever may change people could hand themselves, or an account they then take over,
+more than they were given.
+"""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -30,8 +42,22 @@ class UserEditForm(UserChangeForm):
         model = User
 
 
+#: What only a superuser sees or sets on a person.
+PRIVILEGES = ("is_superuser", "groups", "user_permissions")
+
+
+def may_manage(by: User, account: User) -> bool:
+    """
+    Whether ``by`` (staff) may change or delete ``account`` in the admin, model permissions
+    aside: a superuser anyone; other staff ordinary accounts and their own.
+    """
+    return by.is_superuser or account.pk == by.pk or not (account.is_staff or account.is_superuser)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """People; what staff who are not superusers may do here is the module's rule."""
+
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (
@@ -74,6 +100,62 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "time_zone")
     search_fields = ("username", "display_name", "email", "first_name", "last_name")
     date_hierarchy = "date_joined"
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        kept = []
+        for name, options in fieldsets:
+            fields = tuple(field for field in options["fields"] if field not in PRIVILEGES)
+            if fields:
+                kept.append((name, {**options, "fields": fields}))
+        return kept
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None or request.user.is_superuser:
+            return readonly
+        return (*readonly, "is_staff")
+
+    def get_list_filter(self, request: HttpRequest):
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return tuple(name for name in filters if name not in PRIVILEGES)
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # ``?is_superuser=1`` or ``?groups=3`` would tell the list's filter what the page hides.
+        if not request.user.is_superuser and lookup.split("__")[0] in PRIVILEGES:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj))
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """
+    Groups name a set of permissions. Which permissions a group carries is a superuser's
+    matter: other staff may add, rename or delete groups as their model permissions allow,
+    but never see or set a group's permissions (editing a group they belong to would
+    otherwise grant them anything).
+    """
+
+    def get_exclude(self, request: HttpRequest, obj: Group | None = None):
+        exclude = super().get_exclude(request, obj) or ()
+        if request.user.is_superuser:
+            return exclude
+        return (*exclude, "permissions")
 
 
 class TokenStatusFilter(admin.SimpleListFilter):

@@ -1,0 +1,271 @@
+"""
+People and groups in the admin, as staff who are not superusers (a "clerk" holding only some
+model permissions) would try to raise themselves: superuser status, groups and permissions are
+a superuser's matter, and so is every staff account but one's own. Forged posts change nothing.
+"""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from accounts.models import User
+from tasks.tests.admin_support import (
+    admin_url,
+    confirm_bulk_delete,
+    form_data,
+    make_clerk,
+    messages_of,
+)
+from tasks.tests.factories import TEST_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PRIVILEGES = ("is_superuser", "groups", "user_permissions")
+
+
+@pytest.fixture
+def clerk(client):
+    """Staff who may view and change people, and nothing else."""
+    clerk = make_clerk("view_user", "change_user")
+    client.force_login(clerk)
+    return clerk
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def everything():
+    return [str(pk) for pk in Permission.objects.values_list("pk", flat=True)]
+
+
+@pytest.fixture
+def admins_group(everything):
+    group = Group.objects.create(name="Admins")
+    group.permissions.set(everything)
+    return group
+
+
+def password_url(user: User) -> str:
+    return reverse("admin:auth_user_password_change", args=[user.pk])
+
+
+def fields_of(response) -> set[str]:
+    return set(response.context["adminform"].form.fields)
+
+
+def privileges_of(user: User):
+    user = User.objects.get(pk=user.pk)
+    return (
+        user.is_staff,
+        user.is_superuser,
+        list(user.groups.all()),
+        list(user.user_permissions.order_by("codename").values_list("codename", flat=True)),
+    )
+
+
+# A clerk's own account
+def test_own_change_form_offers_no_privileges(client, clerk):
+    response = client.get(admin_url("accounts.user", "change", clerk.pk))
+
+    assert response.status_code == 200
+    fields = fields_of(response)
+    assert {"display_name", "email", "is_active"} <= fields
+    assert fields.isdisjoint({*PRIVILEGES, "is_staff"})
+    page = response.content.decode()
+    for name in (*PRIVILEGES, "is_staff"):
+        assert f'name="{name}"' not in page
+    assert "Superuser status" not in page
+
+
+def test_forged_post_on_own_account_raises_nothing(client, clerk, admins_group, everything):
+    url = admin_url("accounts.user", "change", clerk.pk)
+    before = privileges_of(clerk)
+    data = form_data(
+        client.get(url),
+        display_name="Clerk Kent",
+        is_superuser="on",
+        is_staff="on",
+        groups=[str(admins_group.pk)],
+        user_permissions=everything,
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=clerk.pk).display_name == "Clerk Kent"  # the form did save
+    assert privileges_of(clerk) == before
+
+
+def test_forged_post_on_someone_else_raises_nothing(client, clerk, alice, admins_group):
+    url = admin_url("accounts.user", "change", alice.pk)
+    data = form_data(
+        client.get(url), is_superuser="on", is_staff="on", groups=[str(admins_group.pk)]
+    )
+
+    assert client.post(url, data).status_code == 302
+    assert privileges_of(alice) == (False, False, [], [])
+
+
+def test_forged_add_makes_a_plain_account(client, admins_group, everything):
+    client.force_login(make_clerk("view_user", "add_user", "change_user"))
+    data = {
+        "username": "sidekick",
+        "email": "sidekick@example.com",
+        "display_name": "Sidekick",
+        "usable_password": "false",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [str(admins_group.pk)],
+        "user_permissions": everything,
+        "_save": "Save",
+    }
+
+    response = client.post(admin_url("accounts.user", "add"), data)
+
+    assert response.status_code == 302
+    assert privileges_of(User.objects.get(username="sidekick")) == (False, False, [], [])
+    assert fields_of(client.get(admin_url("accounts.user", "add"))).isdisjoint(PRIVILEGES)
+
+
+# Superusers and other staff are out of a clerk's reach
+def test_password_form_of_a_superuser_is_403(client, clerk, root):
+    url = password_url(root)
+    new = {"password1": "Taken-over-42", "password2": "Taken-over-42", "usable_password": "true"}
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, new).status_code == 403
+    assert User.objects.get(pk=root.pk).check_password(TEST_PASSWORD)
+
+
+def test_password_form_of_other_staff_is_403_but_ones_own_opens(client, clerk):
+    colleague = make_clerk_named("colleague", "delete_project")
+    assert client.get(password_url(colleague)).status_code == 403
+    assert client.get(password_url(clerk)).status_code == 200
+
+
+def make_clerk_named(username, *codenames):
+    person = UserFactory(username=username, is_staff=True)
+    person.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return person
+
+
+def test_a_superuser_opens_read_only_and_a_post_is_403(client, clerk, root):
+    url = admin_url("accounts.user", "change", root.pk)
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'name="_save"' not in content
+    assert 'name="email"' not in content and 'name="is_active"' not in content
+    assert "root@example.com" in content  # shown, read-only
+    assert "Superuser status" not in content
+    forged = {"username": "root", "email": "mine@example.com", "is_superuser": "", "_save": "Save"}
+    assert client.post(url, forged).status_code == 403
+    assert User.objects.get(pk=root.pk).email == "root@example.com"
+
+
+def test_staff_with_view_only_cannot_open_a_superuser_for_change(client, root):
+    client.force_login(make_clerk("view_user"))
+    url = admin_url("accounts.user", "change", root.pk)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"username": "root", "_save": "Save"}).status_code == 403
+
+
+def test_a_superuser_cannot_be_deleted_by_a_clerk(client, root, alice):
+    client.force_login(make_clerk("view_user", "change_user", "delete_user"))
+    url = admin_url("accounts.user", "delete", root.pk)
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_bulk_delete_with_a_superuser_selected_deletes_nothing(client, root, oscar, victor):
+    client.force_login(make_clerk("view_user", "change_user", "delete_user"))
+
+    confirm = client.post(
+        admin_url("accounts.user"),
+        {"action": "delete_selected", "_selected_action": [str(root.pk), str(oscar.pk)]},
+    )
+    response = confirm_bulk_delete(client, "accounts.user", [root, oscar])
+
+    assert confirm.status_code == 200
+    assert confirm.context["perms_lacking"]
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[root.pk, oscar.pk]).count() == 2
+    # Ordinary accounts still go.
+    response = confirm_bulk_delete(client, "accounts.user", [oscar, victor])
+    assert messages_of(response) == ["Deleted 2 users."]
+
+
+def test_clerk_sees_no_superuser_filter_and_cannot_forge_one(client, clerk, root):
+    response = client.get(admin_url("accounts.user"))
+    assert "is_superuser" not in response.content.decode()
+
+    for forged in ({"is_superuser__exact": "1"}, {"groups": "1"}, {"user_permissions__pk": "1"}):
+        assert client.get(admin_url("accounts.user"), forged).status_code == 400, forged
+
+
+def test_a_superuser_still_manages_privileges(client, root, alice, admins_group):
+    client.force_login(root)
+    url = admin_url("accounts.user", "change", alice.pk)
+    page = client.get(url)
+    assert {*PRIVILEGES, "is_staff"} <= fields_of(page)
+
+    data = form_data(page, is_staff="on", groups=[str(admins_group.pk)])
+    assert client.post(url, data).status_code == 302
+    assert privileges_of(alice)[:3] == (True, False, [admins_group])
+    assert "is_superuser" in client.get(admin_url("accounts.user")).content.decode()
+
+
+# Groups: their permissions are a superuser's matter
+@pytest.fixture
+def group_clerk(client):
+    clerk = make_clerk("view_group", "add_group", "change_group")
+    client.force_login(clerk)
+    return clerk
+
+
+def test_group_forms_offer_no_permissions_to_a_clerk(client, group_clerk):
+    support = Group.objects.create(name="Support")
+    group_clerk.groups.add(support)
+
+    change = client.get(admin_url("auth.group", "change", support.pk))
+    add = client.get(admin_url("auth.group", "add"))
+
+    assert fields_of(change) == fields_of(add) == {"name"}
+    assert 'name="permissions"' not in change.content.decode()
+
+
+def test_forged_group_permissions_change_nothing(client, group_clerk, everything):
+    support = Group.objects.create(name="Support")
+    group_clerk.groups.add(support)
+    url = admin_url("auth.group", "change", support.pk)
+
+    response = client.post(url, {"name": "Support desk", "permissions": everything, "_save": "1"})
+
+    assert response.status_code == 302
+    support.refresh_from_db()
+    assert support.name == "Support desk"
+    assert not support.permissions.exists()
+    assert not User.objects.get(pk=group_clerk.pk).has_perm("accounts.delete_user")
+
+    added = client.post(
+        admin_url("auth.group", "add"), {"name": "Mine", "permissions": everything, "_save": "1"}
+    )
+    assert added.status_code == 302
+    assert not Group.objects.get(name="Mine").permissions.exists()
+
+
+def test_a_superuser_still_sets_group_permissions(client, root):
+    client.force_login(root)
+    support = Group.objects.create(name="Support")
+    view_task = Permission.objects.get(codename="view_task")
+    url = admin_url("auth.group", "change", support.pk)
+    data = {"name": "Support", "permissions": [str(view_task.pk)], "_save": "1"}
+    assert client.post(url, data).status_code == 302
+    assert list(support.permissions.all()) == [view_task]
