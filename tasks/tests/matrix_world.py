@@ -11,16 +11,20 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
 - ``archived-viewer``, ``archived-editor``, ``archived-owner``: the same people, on the same
   routes, pointed at ``attic``.
 
-The admin matrix adds ``viewonly`` (staff with the view permission of every model) and
-``superuser``.
+The admin matrix adds staff rows holding only some model permissions (``STAFF_GRANTS``:
+``viewonly`` may view every model, ``userclerk`` view and change people, ``taskreader`` view
+what the tasks app holds, ``groupclerk`` everything about groups and is in the ``group``), and
+``superuser``. Its targets besides the project's rows: ``walt`` (an ordinary account),
+``root`` (the superuser) and ``colleague`` (staff with a permission of their own).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
 
 from accounts.models import ApiToken, User
@@ -46,6 +50,39 @@ OK = "ok"  # an outcome: allowed (2xx, or a redirect anywhere but the log-in pag
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
 
 
+#: Which model permissions someone holds: ``(app_label, model_name, action)`` → holds
+#: ``<app_label>.<action>_<model_name>``.
+Holds = Callable[[str, str, str], bool]
+
+#: The staff rows of the admin matrix that are no superusers, and the model permissions each
+#: holds (besides ``is_staff``); a row holds exactly the permissions its function accepts.
+STAFF_GRANTS: dict[str, Holds] = {
+    "staff": lambda app, model, action: False,
+    "viewonly": lambda app, model, action: action == "view",
+    "userclerk": lambda app, model, action: (
+        (app, model) == ("accounts", "user") and action in ("view", "change")
+    ),
+    "taskreader": lambda app, model, action: app == "tasks" and action == "view",
+    "groupclerk": lambda app, model, action: (app, model) == ("auth", "group"),
+}
+
+
+def grant(user: User, holds: Holds) -> None:
+    """Give ``user`` exactly the model permissions ``holds(app, model, action)`` accepts."""
+    permissions = Permission.objects.select_related("content_type")
+    user.user_permissions.set(
+        [
+            permission
+            for permission in permissions
+            if holds(
+                permission.content_type.app_label,
+                permission.content_type.model,
+                permission.codename.split("_", 1)[0],
+            )
+        ]
+    )
+
+
 @dataclasses.dataclass
 class World:
     people: dict[str, User | None]
@@ -65,18 +102,22 @@ def build_world() -> World:
     erin = UserFactory(username="m-erin", display_name="Erin Editor")
     victor = UserFactory(username="m-victor", display_name="Victor Viewer")
     oscar = UserFactory(username="m-oscar", display_name="Oscar Outsider")
-    stan = UserFactory(username="m-stan", display_name="Stan Staff", is_staff=True)
-    vera = UserFactory(username="m-vera", display_name="Vera Viewonly", is_staff=True)
-    vera.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    staff = {}
+    for row, holds in STAFF_GRANTS.items():
+        staff[row] = UserFactory(username=f"m-{row}", display_name=row.title(), is_staff=True)
+        grant(staff[row], holds)
+    group = Group.objects.create(name="m-support")
+    staff["groupclerk"].groups.add(group)
     root = UserFactory(username="m-root", is_staff=True, is_superuser=True)
+    colleague = UserFactory(username="m-colleague", is_staff=True)
+    grant(colleague, lambda app, model, action: (model, action) == ("project", "delete"))
     walt = UserFactory(username="m-walt", display_name="Walt Member")
     newcomer = UserFactory(username="m-newcomer")
     token, _ = make_token(alice, name="alice's laptop")
     people = {
         "anonymous": None,
         "outsider": oscar,
-        "staff": stan,
-        "viewonly": vera,
+        **staff,
         "superuser": root,
         "viewer": victor,
         "editor": erin,
@@ -106,11 +147,14 @@ def build_world() -> World:
             "newcomer": newcomer.pk,
             "token": token.pk,
             "user": walt.pk,
+            "root": root.pk,
+            "colleague": colleague.pk,
+            "group": group.pk,
         }
     # Archived the way the product does it, after its contents exist.
     Project.objects.filter(pk=projects["attic"].pk).update(is_archived=True)
-    users = [alice, erin, victor, oscar, stan, vera, root, walt, newcomer]
-    return World(people=people, projects=projects, ids=ids, created=users)
+    users = [alice, erin, victor, oscar, *staff.values(), root, colleague, walt, newcomer]
+    return World(people=people, projects=projects, ids=ids, created=[*users, group])
 
 
 def destroy_world(world: World) -> None:
@@ -122,9 +166,12 @@ def destroy_world(world: World) -> None:
     Tag.objects.filter(project__in=projects).delete()
     Membership.objects.filter(project__in=projects).delete()
     projects.delete()
-    users = User.objects.filter(pk__in=[user.pk for user in world.created])
+    users = User.objects.filter(pk__in=[row.pk for row in world.created if isinstance(row, User)])
     ApiToken.objects.filter(user__in=users).delete()
     users.delete()
+    Group.objects.filter(
+        pk__in=[row.pk for row in world.created if isinstance(row, Group)]
+    ).delete()
 
 
 def expected(row: str, *, needs: str, write: bool, archived_ok: bool = False):
