@@ -220,6 +220,8 @@ def test_a_superuser_still_manages_privileges(client, root, alice, admins_group)
     assert client.post(url, data).status_code == 302
     assert privileges_of(alice)[:3] == (True, False, [admins_group])
     assert "is_superuser" in client.get(admin_url("accounts.user")).content.decode()
+    only_root = client.get(admin_url("accounts.user"), {"is_superuser__exact": "1"})
+    assert list(only_root.context["cl"].result_list) == [root]
 
 
 # Groups: their permissions are a superuser's matter
