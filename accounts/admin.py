@@ -54,6 +54,13 @@ def may_manage(by: User, account: User) -> bool:
     return by.is_superuser or account.pk == by.pk or not (account.is_staff or account.is_superuser)
 
 
+def manageable_by(by: User) -> Q:
+    """``may_manage`` as a filter on accounts."""
+    if by.is_superuser:
+        return Q()
+    return Q(pk=by.pk) | Q(is_staff=False, is_superuser=False)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """People; what staff who are not superusers may do here is the module's rule."""
@@ -184,7 +191,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     Tokens are listed and revoked here but never created: a token minted by staff would be a
     credential for someone else's account whose secret a second person has seen. People
     create their own tokens on their settings page or through the API. The hash is never
-    shown either: it is excluded from every form and list.
+    shown either: it is excluded from every form and list. A token is its owner's credential:
+    staff who are not superusers change, revoke or delete only the tokens of accounts they may
+    manage (the module's rule), never a superuser's or another staff member's.
     """
 
     list_display = (
@@ -225,6 +234,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj.user))
+
     @admin.display(description=_("status"))
     def status_label(self, token: ApiToken) -> str:
         return token.status
@@ -235,7 +252,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # Actions check the model's permission only: each token's owner is checked here.
+        manageable = queryset.filter(user__in=User.objects.filter(manageable_by(request.user)))
+        if left := queryset.count() - manageable.count():
+            self.message_user(
+                request,
+                ngettext(
+                    "Left %d token alone: only a superuser revokes a staff account's tokens.",
+                    "Left %d tokens alone: only a superuser revokes a staff account's tokens.",
+                    left,
+                )
+                % left,
+                messages.ERROR,
+            )
+        revoked = manageable.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(
             request,
             ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked,

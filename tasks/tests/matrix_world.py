@@ -12,10 +12,12 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
   routes, pointed at ``attic``.
 
 The admin matrix adds staff rows holding only some model permissions (``STAFF_GRANTS``:
-``viewonly`` may view every model, ``userclerk`` view and change people, ``taskreader`` view
+``viewonly`` may view every model, ``userclerk`` view and change people and their tokens,
+``taskreader`` view
 what the tasks app holds, ``groupclerk`` everything about groups and is in the ``group``), and
 ``superuser``. Its targets besides the project's rows: ``walt`` (an ordinary account),
-``root`` (the superuser) and ``colleague`` (staff with a permission of their own).
+``root`` (the superuser, with a token ``root_token``) and ``colleague`` (staff with a
+permission of their own).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ STAFF_GRANTS: dict[str, Holds] = {
     "staff": lambda app, model, action: False,
     "viewonly": lambda app, model, action: action == "view",
     "userclerk": lambda app, model, action: (
-        (app, model) == ("accounts", "user") and action in ("view", "change")
+        model in ("user", "apitoken") and app == "accounts" and action in ("view", "change")
     ),
     "taskreader": lambda app, model, action: app == "tasks" and action == "view",
     "groupclerk": lambda app, model, action: (app, model) == ("auth", "group"),
@@ -114,6 +116,7 @@ def build_world() -> World:
     walt = UserFactory(username="m-walt", display_name="Walt Member")
     newcomer = UserFactory(username="m-newcomer")
     token, _ = make_token(alice, name="alice's laptop")
+    root_token, _ = make_token(root, name="root's laptop")
     people = {
         "anonymous": None,
         "outsider": oscar,
@@ -148,6 +151,7 @@ def build_world() -> World:
             "token": token.pk,
             "user": walt.pk,
             "root": root.pk,
+            "root_token": root_token.pk,
             "colleague": colleague.pk,
             "group": group.pk,
         }

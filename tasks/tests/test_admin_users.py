@@ -1,22 +1,25 @@
 """
-People and groups in the admin, as staff who are not superusers (a "clerk" holding only some
-model permissions) would try to raise themselves: superuser status, groups and permissions are
-a superuser's matter, and so is every staff account but one's own. Forged posts change nothing.
+People, their tokens and groups in the admin, as staff who are not superusers (a "clerk"
+holding only some model permissions) would try to raise themselves: superuser status, groups
+and permissions are a superuser's matter, and so is every staff account but one's own, tokens
+included. Forged posts change nothing.
 """
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from tasks.tests.admin_support import (
     admin_url,
     confirm_bulk_delete,
     form_data,
     make_clerk,
     messages_of,
+    run_action,
+    run_form_action,
 )
-from tasks.tests.factories import TEST_PASSWORD, UserFactory
+from tasks.tests.factories import TEST_PASSWORD, UserFactory, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +274,39 @@ def test_a_superuser_still_sets_group_permissions(client, root):
     data = {"name": "Support", "permissions": [str(view_task.pk)], "_save": "1"}
     assert client.post(url, data).status_code == 302
     assert list(support.permissions.all()) == [view_task]
+
+
+# Tokens: a superuser's are out of a clerk's reach too
+@pytest.fixture
+def token_clerk(client):
+    clerk = make_clerk("view_apitoken", "change_apitoken", "delete_apitoken")
+    client.force_login(clerk)
+    return clerk
+
+
+def test_a_superusers_token_opens_read_only(client, token_clerk, root):
+    token, _ = make_token(root)
+    url = admin_url("accounts.apitoken", "change", token.pk)
+
+    assert client.get(url).status_code == 200
+    assert b'name="_save"' not in client.get(url).content
+    assert client.post(url, {"name": "renamed", "_save": "Save"}).status_code == 403
+    delete = admin_url("accounts.apitoken", "delete", token.pk)
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ApiToken.objects.get(pk=token.pk).name == token.name
+
+
+def test_revoke_leaves_a_superusers_tokens_alone(client, token_clerk, root, alice):
+    roots, _ = make_token(root)
+    alices, _ = make_token(alice)
+
+    response = run_action(client, "accounts.apitoken", "revoke", [roots, alices])
+    from_the_form = run_form_action(client, "accounts.apitoken", "revoke", roots)
+
+    assert messages_of(response) == [
+        "Left 1 token alone: only a superuser revokes a staff account's tokens.",
+        "Revoked 1 token.",
+    ]
+    assert from_the_form.status_code == 302
+    assert ApiToken.objects.get(pk=roots.pk).revoked_at is None
+    assert ApiToken.objects.get(pk=alices.pk).revoked_at is not None

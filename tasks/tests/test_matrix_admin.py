@@ -2,10 +2,11 @@
 Every admin route × the people who may or may not run the installation (DESIGN §4, §5):
 anyone who is not staff (a project owner included) → the admin's log-in page; staff who are
 no superusers → what their model permissions allow (``STAFF_GRANTS``: none, view only, only
-people, only the tasks app's reads, only groups) and 403 for the rest; the superuser →
-everything the model admin offers; deleting anything inside an archived project → 403. Staff
-accounts and superusers are changed, deleted or given a password by a superuser only (other
-staff with the view permission may read them); one's own account by whoever may change people.
+people and tokens, only the tasks app's reads, only groups) and 403 for the rest; the
+superuser → everything the model admin offers; deleting anything inside an archived project
+→ 403. Staff accounts and superusers (and their tokens) are changed, deleted or given a
+password by a superuser only, other staff with the view permission may read them; one's own
+account by whoever may change people.
 
 Routes come from the URLconf and the admin's registry: a registered model missing from
 ``MODELS``, or an admin route that is neither a model's page nor in ``SITE``, fails
@@ -52,7 +53,7 @@ class Model:
     delete: bool = True  # …delete one
     in_project: bool = False  # lives inside a project: deleting it when archived is refused
     archived_delete_ok: bool = False  # the project itself: an owner may delete it archived
-    #: More rows to open that only a superuser may change or delete (staff accounts).
+    #: More rows to open that only a superuser may change or delete (staff accounts, theirs).
     guarded: tuple[str, ...] = ()
     own: bool = False  # also open the row's own account ("me")
 
@@ -63,7 +64,7 @@ MODELS: dict[str, Model] = {
     "axes.accesslog": Model(object=None, add=False),
     "axes.accessfailurelog": Model(object=None, add=False),
     "accounts.user": Model(object="walt", guarded=("root", "colleague"), own=True),
-    "accounts.apitoken": Model(object="token", add=False),
+    "accounts.apitoken": Model(object="token", add=False, guarded=("root_token",)),
     "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
     "tasks.membership": Model(object="membership", in_project=True),
     "tasks.tag": Model(object="tag", in_project=True),
@@ -83,6 +84,9 @@ def staff_only(ok_for_staff):
         return ok_for_staff(row) if callable(ok_for_staff) else ok_for_staff
 
     return expect
+
+
+APPS = sorted({label.split(".")[0] for label in MODELS})
 
 
 def may(row: str, label: str, action: str) -> bool:
@@ -152,9 +156,8 @@ SITE: dict[str, list[Case]] = {
         for target, guarded in user_targets()
         for method in ("get", "post")
     ],
-    "admin/^(?P<app_label>accounts|auth|axes|tasks)/$": [
-        Case("get", f"/admin/{app}/", app_index(app))
-        for app in sorted({label.split(".")[0] for label in MODELS})
+    "admin/^(?P<app_label>" + "|".join(APPS) + ")/$": [
+        Case("get", f"/admin/{app}/", app_index(app)) for app in APPS
     ],
     # The admin's catch-all: an unknown admin URL.
     "admin/(?P<url>.*)$": [Case("get", "/admin/no-such-page/", staff_only(404))],
