@@ -185,15 +185,40 @@ class TokenStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PersonalRowAdmin(admin.ModelAdmin):
+    """
+    Rows that belong to one person through ``user`` and speak for them (tokens, and the like:
+    e-mail addresses, second factors, linked sign-ins): staff who are not superusers change,
+    delete or add them only for accounts they may manage (the module's rule). Actions check
+    the model's permission only: an action that changes such rows filters them through
+    ``manageable``.
+    """
+
+    def manageable(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(user__in=User.objects.filter(manageable_by(request.user)))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj.user))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or may_manage(request.user, obj.user))
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(manageable_by(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PersonalRowAdmin):
     """
     Tokens are listed and revoked here but never created: a token minted by staff would be a
     credential for someone else's account whose secret a second person has seen. People
     create their own tokens on their settings page or through the API. The hash is never
-    shown either: it is excluded from every form and list. A token is its owner's credential:
-    staff who are not superusers change, revoke or delete only the tokens of accounts they may
-    manage (the module's rule), never a superuser's or another staff member's.
+    shown either: it is excluded from every form and list. A staff account's tokens are a
+    superuser's to change, revoke or delete (``PersonalRowAdmin``).
     """
 
     list_display = (
@@ -234,14 +259,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or may_manage(request.user, obj.user))
-
-    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or may_manage(request.user, obj.user))
-
     @admin.display(description=_("status"))
     def status_label(self, token: ApiToken) -> str:
         return token.status
@@ -252,8 +269,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         location=[admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM],
     )
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        # Actions check the model's permission only: each token's owner is checked here.
-        manageable = queryset.filter(user__in=User.objects.filter(manageable_by(request.user)))
+        manageable = self.manageable(request, queryset)
         if left := queryset.count() - manageable.count():
             self.message_user(
                 request,

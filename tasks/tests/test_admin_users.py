@@ -6,7 +6,9 @@ included. Forged posts change nothing.
 """
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import ApiToken, User
@@ -310,3 +312,22 @@ def test_revoke_leaves_a_superusers_tokens_alone(client, token_clerk, root, alic
     assert from_the_form.status_code == 302
     assert ApiToken.objects.get(pk=roots.pk).revoked_at is None
     assert ApiToken.objects.get(pk=alices.pk).revoked_at is not None
+
+
+def test_a_persons_rows_name_only_accounts_one_may_manage(rf, root, alice):
+    """What the ``user`` field of a personal row's form accepts (a token's is read-only)."""
+    clerk = make_clerk("view_apitoken", "change_apitoken")
+    token_admin = admin.site.get_model_admin(ApiToken)
+
+    def user_field(by):
+        request = rf.get("/")
+        request.user = by
+        return token_admin.formfield_for_foreignkey(ApiToken._meta.get_field("user"), request)
+
+    field = user_field(clerk)
+
+    assert set(field.queryset) == {alice, clerk}
+    assert field.clean(str(alice.pk)) == alice
+    with pytest.raises(ValidationError):
+        field.clean(str(root.pk))
+    assert set(user_field(root).queryset) == {alice, clerk, root}
