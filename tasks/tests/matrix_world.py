@@ -6,18 +6,18 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
 (archived). Rows:
 
 - ``anonymous``; ``outsider`` (oscar, signed up, member of nothing); ``staff`` (is_staff, no
-  model permissions, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner``
-  (alice) in ``alpha``;
+  model permissions, member of nothing); ``clerk`` (staff holding every model permission but
+  no superuser, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner`` (alice)
+  in ``alpha``;
 - ``archived-viewer``, ``archived-editor``, ``archived-owner``: the same people, on the same
   routes, pointed at ``attic``.
 
-The admin matrix adds staff rows holding only some model permissions (``STAFF_GRANTS``:
-``viewonly`` may view every model, ``userclerk`` view and change people and their tokens,
-``taskreader`` view
-what the tasks app holds, ``groupclerk`` everything about groups and is in the ``group``), and
-``superuser``. Its targets besides the project's rows: ``walt`` (an ordinary account),
-``root`` (the superuser, with a token ``root_token``) and ``colleague`` (staff with a
-permission of their own).
+The admin matrix adds the other staff rows of ``STAFF_GRANTS``, each holding only some model
+permissions (``viewonly`` may view every model, ``userclerk`` view and change people and
+their tokens, ``taskreader`` view what the tasks app holds, ``groupclerk`` everything about
+groups and is in the ``group``), and ``superuser``. Its targets besides the project's rows:
+``walt`` (an ordinary account), ``root`` (the superuser, with a token ``root_token``) and
+``colleague`` (staff with a permission of their own).
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ from tasks.tests.factories import (
 
 MEMBER_ROWS = ["viewer", "editor", "owner"]
 ARCHIVED_ROWS = [f"archived-{role}" for role in MEMBER_ROWS]
-ROWS = ["anonymous", "outsider", "staff", *MEMBER_ROWS, *ARCHIVED_ROWS]
+#: Signed in but in no project: model permissions open the admin, never a project.
+NON_MEMBERS = ("outsider", "staff", "clerk")
+ROWS = ["anonymous", *NON_MEMBERS, *MEMBER_ROWS, *ARCHIVED_ROWS]
 
 LOGIN = "login"  # an outcome: sent to the log-in page
 OK = "ok"  # an outcome: allowed (2xx, or a redirect anywhere but the log-in page)
@@ -66,6 +68,7 @@ STAFF_GRANTS: dict[str, Holds] = {
     ),
     "taskreader": lambda app, model, action: app == "tasks" and action == "view",
     "groupclerk": lambda app, model, action: (app, model) == ("auth", "group"),
+    "clerk": lambda app, model, action: True,
 }
 
 
@@ -187,7 +190,7 @@ def expected(row: str, *, needs: str, write: bool, archived_ok: bool = False):
     """
     if row == "anonymous":
         return LOGIN
-    if row in ("outsider", "staff"):
+    if row in NON_MEMBERS:
         return 404
     role = row.removeprefix("archived-")
     if row.startswith("archived-") and write and not archived_ok:

@@ -2,7 +2,7 @@
 Every admin route × the people who may or may not run the installation (DESIGN §4, §5):
 anyone who is not staff (a project owner included) → the admin's log-in page; staff who are
 no superusers → what their model permissions allow (``STAFF_GRANTS``: none, view only, only
-people and tokens, only the tasks app's reads, only groups) and 403 for the rest; the
+people and tokens, only the tasks app's reads, only groups, all) and 403 for the rest; the
 superuser → everything the model admin offers; deleting anything inside an archived project
 → 403. Staff accounts and superusers (and their tokens) are changed, deleted or given a
 password by a superuser only, other staff with the view permission may read them; one's own
