@@ -1,52 +1,13 @@
-"""Sign-up, sign-in, profile and API token forms."""
+"""Profile and API token forms, and the name failed sign-ins are counted under."""
 
 from __future__ import annotations
 
 import datetime
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, available_time_zones
-
-
-def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
-    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
-
-
-EMAIL_TAKEN = "Another account already uses this email address."
-
-
-class SignupForm(UserCreationForm):
-    """Username, email and the password twice, checked by Django's password validators."""
-
-    email = forms.EmailField(
-        max_length=254,
-        help_text="For password resets. Nobody else sees it.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
-        help_texts = {"username": "Letters, digits and @ . + - _ only. You can log in with it."}
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email):
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
-
-
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form; the user manager also accepts an email address as the username."""
-
-    username = forms.CharField(
-        label="Username or email",
-        max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
 
 
 def lockout_username(request, credentials: dict | None) -> str | None:
@@ -54,7 +15,14 @@ def lockout_username(request, credentials: dict | None) -> str | None:
     The name django-axes counts failures under: an email address is mapped to its account's
     username, so "alice" and "alice@example.com" share one failure count.
     """
-    raw = (credentials or {}).get("username") or request.POST.get("username") or ""
+    credentials = credentials or {}
+    raw = (
+        credentials.get("username")
+        or credentials.get("email")
+        or request.POST.get("login")
+        or request.POST.get("username")
+        or ""
+    )
     raw = raw.strip()
     if "@" in raw:
         username = User.objects.filter(email__iexact=raw).values_list("username", flat=True).first()
@@ -70,19 +38,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "email", "time_zone")
+        fields = ("display_name", "time_zone")
         labels = {"display_name": "Display name"}
         help_texts = {"display_name": "What other people see. Leave empty to show your username."}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email, exclude_pk=self.instance.pk):
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
 
 
 class TokenCreateForm(forms.Form):

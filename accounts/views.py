@@ -1,70 +1,21 @@
-"""Sign-up, sign-in, profile settings and API tokens."""
+"""Profile settings and API tokens (django-allauth serves the other account pages)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views import View
-from django.views.generic import CreateView, TemplateView, UpdateView
+from django.views.generic import TemplateView, UpdateView
 
-from accounts.forms import LoginForm, ProfileForm, SignupForm, TokenCreateForm
+from accounts.forms import ProfileForm, TokenCreateForm
 from accounts.models import ApiToken, User
 
 #: Session key of a just-created token's id and secret, until the token list shows it once.
 NEW_TOKEN_SESSION_KEY = "accounts:new-api-token"
-
-
-class SignupView(CreateView):
-    form_class = SignupForm
-    template_name = "registration/signup.html"
-    success_url = reverse_lazy("tasks:dashboard")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("tasks:dashboard")
-        return super().dispatch(request, *args, **kwargs)
-
-    def form_valid(self, form: SignupForm) -> HttpResponse:
-        user = self.object = form.save()
-        # Name the backend: axes' backend comes first in AUTHENTICATION_BACKENDS but only
-        # guards authenticate(); sessions must be tied to ModelBackend, which also logs out
-        # users who are deactivated later.
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to Taskdesk, {user.name}.")
-        return HttpResponseRedirect(self.get_success_url())
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    """Django's POST-only logout, saying so on the login page it leads to."""
-
-    def post(self, request, *args, **kwargs) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
-        return response
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view keeps this session (update_session_auth_hash); other sessions end."""
-
-    success_url = reverse_lazy("settings")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(
-            self.request, "Your password was changed. Other devices have been signed out."
-        )
-        return response
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):

@@ -63,6 +63,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "tasks",
     "project.api",
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "accounts.context_processors.accounts",
             ],
         },
     },
@@ -165,10 +174,93 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out credentials before any password check.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signing in by e-mail address, and the passkey and single sign-on flows.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# django-allauth runs every account page: sign-in by username or e-mail, sign-up, e-mail
+# addresses, passwords, two-factor authentication, sessions and single sign-on.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Off: nobody signs up on their own; staff create accounts in the admin.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# none, optional (a link is sent, nothing waits for it) or mandatory (no sign-in, invitation
+# or e-mail before the address is confirmed).
+ACCOUNT_EMAIL_VERIFICATION = env.str("EMAIL_VERIFICATION", default="optional")
+if ACCOUNT_EMAIL_VERIFICATION not in {"none", "optional", "mandatory"}:
+    refuse_to_start("EMAIL_VERIFICATION must be one of none, optional, mandatory.")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# One address per account; changing it keeps the old one until the new one is confirmed.
+ACCOUNT_CHANGE_EMAIL = True
+# The old address hears about a new address or password; so does the account on new sign-ins
+# from e-mail, password or two-factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Changing the e-mail address, the password or two-factor settings asks for the password (or
+# another factor) again unless the user signed in within the last few minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_SECONDS", default=300)
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# A password reset for an unknown address sends a mail too ("no account here"): known and
+# unknown addresses cost the same work and get the same page.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Taskdesk] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_RATE_LIMITS = {
+    # Per client address (TRUSTED_PROXIES decides what that is). Failed sign-ins are counted
+    # per address here; per account, a growing delay applies instead of a lock (accounts).
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="20/m/ip"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_email": "5/m/ip,3/h/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+}
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_ISSUER", default="Taskdesk")
+# Passkeys need HTTPS, except on http://localhost during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# Single sign-on with one OpenID Connect provider (Keycloak, Authentik, Google, Entra ID, …),
+# configured by OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET. Its redirect URI is
+# https://<your host>/accounts/oidc/sso/login/callback/. SSO_ONLY hides password sign-in.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": env.str("OIDC_NAME", default="Single sign-on"),
+                    "client_id": env.str("OIDC_CLIENT_ID", default=""),
+                    "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                    "settings": {"server_url": OIDC_ISSUER},
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+SOCIALACCOUNT_ONLY = env.bool("SSO_ONLY", default=False)
+if SOCIALACCOUNT_ONLY and not OIDC_ISSUER:
+    refuse_to_start("SSO_ONLY is on but OIDC_ISSUER is not set: nobody could sign in.")
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -19,7 +19,9 @@ LIMIT = 5
 
 def attempt(username: str, password: str, ip: str = "10.0.0.1", url: str | None = None):
     client = Client(REMOTE_ADDR=ip)
-    response = client.post(url or reverse("login"), {"username": username, "password": password})
+    response = client.post(
+        url or reverse("account_login"), {"login": username, "password": password}
+    )
     return client, response
 
 
@@ -85,11 +87,11 @@ def test_locked_page_explains_in_words(alice, settings):
     html = response.content.decode()
     assert "after 5 failed attempts" in html
     assert "Try again in 15 minutes." in html
-    assert reverse("password_reset") in html
+    assert reverse("account_reset_password") in html
 
 
 def test_admin_login_locks_too(staff):
-    admin_login = reverse("admin:login")
+    admin_login = reverse("account_login") + "?next=/admin/"
     fail(LIMIT, "staff", url=admin_login)
     client, response = attempt("staff", TEST_PASSWORD, url=admin_login)
     assert_locked(response)
@@ -97,7 +99,7 @@ def test_admin_login_locks_too(staff):
 
 
 def test_failures_on_the_admin_and_the_site_add_up(staff):
-    fail(3, "staff", url=reverse("admin:login"))
+    fail(3, "staff", url=reverse("account_login") + "?next=/admin/")
     fail(2, "staff")
     _, response = attempt("staff", TEST_PASSWORD)
     assert_locked(response)

@@ -64,6 +64,13 @@ MODELS: dict[str, Model] = {
     "axes.accesslog": Model(object=None, add=False),
     "axes.accessfailurelog": Model(object=None, add=False),
     "accounts.user": Model(object="walt", guarded=("root", "colleague"), own=True),
+    # django-allauth's: e-mail addresses, authenticators, sessions, single sign-on.
+    "account.emailaddress": Model(object=None),
+    "mfa.authenticator": Model(object=None),
+    "usersessions.usersession": Model(object=None),
+    "socialaccount.socialapp": Model(object=None),
+    "socialaccount.socialaccount": Model(object=None),
+    "socialaccount.socialtoken": Model(object=None),
     "accounts.apitoken": Model(object="token", add=False, guarded=("root_token",)),
     "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
     "tasks.membership": Model(object="membership", in_project=True),
@@ -137,7 +144,10 @@ class Case:
 
 SITE: dict[str, list[Case]] = {
     "admin/": [Case("get", "/admin/", staff_only(OK))],
-    "admin/login/": [Case("get", "/admin/login/", lambda row: OK)],
+    # The admin signs in through the site's login page; a signed-in non-staff user is refused.
+    "admin/login/": [
+        Case("get", "/admin/login/", lambda row: 403 if row in ("outsider", "owner") else OK)
+    ],
     "admin/logout/": [Case("post", "/admin/logout/", lambda row: OK)],
     "admin/password_change/": [Case("get", "/admin/password_change/", staff_only(OK))],
     "admin/password_change/done/": [Case("get", "/admin/password_change/done/", staff_only(OK))],
@@ -156,6 +166,7 @@ SITE: dict[str, list[Case]] = {
         for target, guarded in user_targets()
         for method in ("get", "post")
     ],
+    # An app's index: staff who may do nothing with any of its models get 404.
     "admin/^(?P<app_label>" + "|".join(APPS) + ")/$": [
         Case("get", f"/admin/{app}/", app_index(app)) for app in APPS
     ],

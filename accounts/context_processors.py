@@ -1,0 +1,10 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def accounts(request: HttpRequest) -> dict:
+    """What the frame needs to offer the right account links."""
+    return {
+        "signup_open": settings.SIGNUP_OPEN and not settings.SOCIALACCOUNT_ONLY,
+        "sso_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS")),
+    }
