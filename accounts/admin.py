@@ -1,5 +1,6 @@
 """
-Staff admin for people, groups and API tokens.
+Staff admin for people, groups, API tokens and what else speaks for a person (e-mail
+addresses, second factors, sessions, linked sign-ins).
 
 Who may grant what: superuser status, groups and model permissions are a superuser's matter,
 and so is every staff account. Staff who are not superusers (holding some model permissions)
@@ -10,6 +11,14 @@ Otherwise whoever may change people could hand themselves, or an account they th
 more than they were given.
 """
 
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.admin import SocialAccountAdmin, SocialAppAdmin, SocialTokenAdmin
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from allauth.usersessions.admin import UserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -187,28 +196,60 @@ class TokenStatusFilter(admin.SimpleListFilter):
 
 class PersonalRowAdmin(admin.ModelAdmin):
     """
-    Rows that belong to one person through ``user`` and speak for them (tokens, and the like:
-    e-mail addresses, second factors, linked sign-ins): staff who are not superusers change,
-    delete or add them only for accounts they may manage (the module's rule). Actions check
-    the model's permission only: an action that changes such rows filters them through
-    ``manageable``.
+    Rows that belong to one person and speak for them (tokens, e-mail addresses, second
+    factors, sessions, linked sign-ins): staff who are not superusers change, delete or add
+    them only for accounts they may manage (the module's rule). ``owner`` is the path from a
+    row to its person. Actions check the model's permission only: an action that changes such
+    rows filters them through ``manageable``.
     """
 
+    owner = "user"
+
     def manageable(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(user__in=User.objects.filter(manageable_by(request.user)))
+        accounts = User.objects.filter(manageable_by(request.user))
+        return queryset.filter(**{f"{self.owner}__in": accounts})
+
+    def may_manage_row(self, request: HttpRequest, obj) -> bool:
+        account = obj
+        for step in self.owner.split("__"):
+            account = getattr(account, step)
+        return may_manage(request.user, account)
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or may_manage(request.user, obj.user))
+        return allowed and (obj is None or self.may_manage_row(request, obj))
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or may_manage(request.user, obj.user))
+        return allowed and (obj is None or self.may_manage_row(request, obj))
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(manageable_by(request.user))
+        # The person (or the row leading to them) can only be one the form's user may manage.
+        first, _, rest = self.owner.partition("__")
+        if db_field.name == first:
+            accounts = User.objects.filter(manageable_by(request.user))
+            related = db_field.related_model._default_manager
+            kwargs["queryset"] = related.filter(**{f"{rest or 'pk'}__in": accounts})
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Settings that decide who may sign in as whom (single sign-on apps): superusers only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
 
 
 @admin.register(ApiToken)
@@ -287,3 +328,44 @@ class ApiTokenAdmin(PersonalRowAdmin):
             ngettext("Revoked %d token.", "Revoked %d tokens.", revoked) % revoked,
             messages.SUCCESS,
         )
+
+
+# django-allauth's rows speak for a person too: an address takes password resets, an
+# authenticator is a second factor, a linked account signs in. Its admins are registered again
+# under the rule; its single sign-on apps (client secrets, issuers) are a superuser's.
+for model in (EmailAddress, Authenticator, UserSession, SocialAccount, SocialToken, SocialApp):
+    admin.site.unregister(model)
+
+
+@admin.register(EmailAddress)
+class PersonalEmailAddressAdmin(PersonalRowAdmin, EmailAddressAdmin):
+    @admin.action(
+        description=_("Mark selected email addresses as verified"), permissions=["change"]
+    )
+    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+        super().make_verified(request, self.manageable(request, queryset))
+
+
+@admin.register(Authenticator)
+class PersonalAuthenticatorAdmin(PersonalRowAdmin, AuthenticatorAdmin):
+    pass
+
+
+@admin.register(UserSession)
+class PersonalUserSessionAdmin(PersonalRowAdmin, UserSessionAdmin):
+    pass
+
+
+@admin.register(SocialAccount)
+class PersonalSocialAccountAdmin(PersonalRowAdmin, SocialAccountAdmin):
+    pass
+
+
+@admin.register(SocialToken)
+class PersonalSocialTokenAdmin(PersonalRowAdmin, SocialTokenAdmin):
+    owner = "account__user"
+
+
+@admin.register(SocialApp)
+class SocialAppOnlyForSuperusersAdmin(SuperuserOnlyAdmin, SocialAppAdmin):
+    pass

@@ -6,6 +6,9 @@ included. Forged posts change nothing.
 """
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -264,7 +267,7 @@ def test_forged_group_permissions_change_nothing(client, group_clerk, everything
     added = client.post(
         admin_url("auth.group", "add"), {"name": "Mine", "permissions": everything, "_save": "1"}
     )
-    assert added.status_code == 302
+    assert added.status_code == 302, added.context["adminform"].form.errors
     assert not Group.objects.get(name="Mine").permissions.exists()
 
 
@@ -331,3 +334,89 @@ def test_a_persons_rows_name_only_accounts_one_may_manage(rf, root, alice):
     with pytest.raises(ValidationError):
         field.clean(str(root.pk))
     assert set(user_field(root).queryset) == {alice, clerk, root}
+
+
+# What django-allauth keeps for a person: an address takes password resets, an authenticator
+# is a second factor, a linked account signs in
+def allauth_rows(person):
+    address = EmailAddress.objects.create(user=person, email=f"{person.username}@example.org")
+    factor = Authenticator.objects.create(user=person, type="totp", data={"secret": "A" * 32})
+    linked = SocialAccount.objects.create(
+        user=person, provider="openid_connect", uid=f"sub-{person.pk}"
+    )
+    return {
+        "account.emailaddress": address,
+        "mfa.authenticator": factor,
+        "socialaccount.socialaccount": linked,
+        "socialaccount.socialtoken": SocialToken.objects.create(account=linked, token="t"),
+    }
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "account.emailaddress",
+        "mfa.authenticator",
+        "socialaccount.socialaccount",
+        "socialaccount.socialtoken",
+    ],
+)
+def test_a_superusers_allauth_rows_are_out_of_reach(client, root, alice, model):
+    app, name = model.split(".")
+    may = [f"{action}_{name}" for action in ("view", "change", "delete")]
+    client.force_login(make_clerk(*may, "delete_socialtoken"))  # a linked account's tokens go too
+    roots, alices = allauth_rows(root)[model], allauth_rows(alice)[model]
+
+    assert client.post(admin_url(model, "change", roots.pk), {"_save": "Save"}).status_code == 403
+    assert client.post(admin_url(model, "delete", roots.pk), {"post": "yes"}).status_code == 403
+    assert confirm_bulk_delete(client, model, [roots, alices]).status_code == 403
+    assert type(roots).objects.filter(pk=roots.pk).exists()
+    # An ordinary account's row is the clerk's to delete.
+    assert client.post(admin_url(model, "delete", alices.pk), {"post": "yes"}).status_code == 302
+
+
+def test_no_address_or_linked_sign_in_is_added_to_a_superuser(client, root, alice):
+    client.force_login(make_clerk("view_emailaddress", "add_emailaddress", "add_socialaccount"))
+    # Verified and primary: the address a password reset for that account would be sent to.
+    address = {"email": "mine@example.org", "verified": "on", "primary": "on", "_save": "Save"}
+    link = {"provider": "openid_connect", "uid": "my-sub", "extra_data": "{}", "_save": "Save"}
+
+    refused = client.post(admin_url("account.emailaddress", "add"), {**address, "user": root.pk})
+    linked = client.post(admin_url("socialaccount.socialaccount", "add"), {**link, "user": root.pk})
+
+    assert "user" in refused.context["adminform"].form.errors
+    assert "user" in linked.context["adminform"].form.errors
+    assert not EmailAddress.objects.filter(email="mine@example.org").exists()
+    assert not SocialAccount.objects.filter(uid="my-sub").exists()
+    EmailAddress.objects.filter(user=alice).delete()
+    added = client.post(admin_url("account.emailaddress", "add"), {**address, "user": alice.pk})
+    assert added.status_code == 302
+    assert EmailAddress.objects.filter(user=alice, email="mine@example.org").exists()
+
+
+def test_marking_addresses_verified_leaves_a_superusers_alone(client, root, alice):
+    client.force_login(make_clerk("view_emailaddress", "change_emailaddress"))
+    roots, alices = (
+        allauth_rows(root)["account.emailaddress"],
+        allauth_rows(alice)["account.emailaddress"],
+    )
+
+    run_action(client, "account.emailaddress", "make_verified", [roots, alices])
+
+    assert not EmailAddress.objects.get(pk=roots.pk).verified
+    assert EmailAddress.objects.get(pk=alices.pk).verified
+
+
+def test_marking_addresses_verified_needs_the_change_permission(client, alice):
+    client.force_login(make_clerk("view_emailaddress"))
+    address = allauth_rows(alice)["account.emailaddress"]
+    run_action(client, "account.emailaddress", "make_verified", [address])
+    assert not EmailAddress.objects.get(pk=address.pk).verified
+
+
+def test_single_sign_on_apps_are_for_superusers_only(client, root):
+    client.force_login(make_clerk("view_socialapp", "add_socialapp", "change_socialapp"))
+    assert client.get(admin_url("socialaccount.socialapp")).status_code == 403
+    assert client.get(admin_url("socialaccount.socialapp", "add")).status_code == 403
+    client.force_login(root)
+    assert client.get(admin_url("socialaccount.socialapp")).status_code == 200

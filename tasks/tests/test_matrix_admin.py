@@ -56,6 +56,7 @@ class Model:
     #: More rows to open that only a superuser may change or delete (staff accounts, theirs).
     guarded: tuple[str, ...] = ()
     own: bool = False  # also open the row's own account ("me")
+    superuser_only: bool = False  # other staff get 403 whatever permissions they hold
 
 
 MODELS: dict[str, Model] = {
@@ -68,7 +69,8 @@ MODELS: dict[str, Model] = {
     "account.emailaddress": Model(object=None),
     "mfa.authenticator": Model(object=None),
     "usersessions.usersession": Model(object=None),
-    "socialaccount.socialapp": Model(object=None),
+    # Who may sign in as whom, and the client secret: a superuser's.
+    "socialaccount.socialapp": Model(object=None, superuser_only=True),
     "socialaccount.socialaccount": Model(object=None),
     "socialaccount.socialtoken": Model(object=None),
     "accounts.apitoken": Model(object="token", add=False, guarded=("root_token",)),
@@ -100,6 +102,8 @@ def may(row: str, label: str, action: str) -> bool:
     """Whether a staff row holds ``action`` on the model ``label`` (Django's rules)."""
     if row in SUPERUSERS:
         return True
+    if MODELS[label].superuser_only:
+        return False
     app, model = label.split(".")
     holds = STAFF_GRANTS[row]
     if action == "view":  # the change permission lets one view too
