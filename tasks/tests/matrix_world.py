@@ -17,7 +17,8 @@ permissions (``viewonly`` may view every model, ``userclerk`` view and change pe
 their tokens, ``taskreader`` view what the tasks app holds, ``groupclerk`` everything about
 groups and is in the ``group``), and ``superuser``. Its targets besides the project's rows:
 ``walt`` (an ordinary account), ``root`` (the superuser, with a token ``root_token``) and
-``colleague`` (staff with a permission of their own).
+``colleague`` (staff with a permission of their own); walt's and root's e-mail address, second
+factor, linked sign-in and its token (``walt_address``, ``root_factor``…).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
@@ -102,6 +106,19 @@ class World:
         return self.ids["attic" if row.startswith("archived-") else "alpha"]
 
 
+def personal_rows(person: User, name: str) -> dict[str, int]:
+    """What django-allauth keeps for ``person``: ``<name>_address``, ``_factor``, ``_link``…"""
+    linked = SocialAccount.objects.create(user=person, provider="openid_connect", uid=name)
+    return {
+        f"{name}_address": EmailAddress.objects.get(user=person, primary=True).pk,
+        f"{name}_factor": Authenticator.objects.create(
+            user=person, type=Authenticator.Type.TOTP, data={"secret": "A" * 32}
+        ).pk,
+        f"{name}_link": linked.pk,
+        f"{name}_link_token": SocialToken.objects.create(account=linked, token=name).pk,
+    }
+
+
 def build_world() -> World:
     alice = UserFactory(username="m-alice", display_name="Alice Owner")
     erin = UserFactory(username="m-erin", display_name="Erin Editor")
@@ -120,6 +137,7 @@ def build_world() -> World:
     newcomer = UserFactory(username="m-newcomer")
     token, _ = make_token(alice, name="alice's laptop")
     root_token, _ = make_token(root, name="root's laptop")
+    personal = {**personal_rows(walt, "walt"), **personal_rows(root, "root")}
     people = {
         "anonymous": None,
         "outsider": oscar,
@@ -157,6 +175,7 @@ def build_world() -> World:
             "root_token": root_token.pk,
             "colleague": colleague.pk,
             "group": group.pk,
+            **personal,
         }
     # Archived the way the product does it, after its contents exist.
     Project.objects.filter(pk=projects["attic"].pk).update(is_archived=True)

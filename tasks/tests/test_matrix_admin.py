@@ -53,7 +53,8 @@ class Model:
     delete: bool = True  # …delete one
     in_project: bool = False  # lives inside a project: deleting it when archived is refused
     archived_delete_ok: bool = False  # the project itself: an owner may delete it archived
-    #: More rows to open that only a superuser may change or delete (staff accounts, theirs).
+    #: More rows to open that only a superuser may change or delete (staff accounts, what
+    #: speaks for them).
     guarded: tuple[str, ...] = ()
     own: bool = False  # also open the row's own account ("me")
     superuser_only: bool = False  # other staff get 403 whatever permissions they hold
@@ -66,13 +67,13 @@ MODELS: dict[str, Model] = {
     "axes.accessfailurelog": Model(object=None, add=False),
     "accounts.user": Model(object="walt", guarded=("root", "colleague"), own=True),
     # django-allauth's: e-mail addresses, authenticators, sessions, single sign-on.
-    "account.emailaddress": Model(object=None),
-    "mfa.authenticator": Model(object=None),
+    "account.emailaddress": Model(object="walt_address", guarded=("root_address",)),
+    "mfa.authenticator": Model(object="walt_factor", guarded=("root_factor",)),
     "usersessions.usersession": Model(object=None),
     # Who may sign in as whom, and the client secret: a superuser's.
     "socialaccount.socialapp": Model(object=None, superuser_only=True),
-    "socialaccount.socialaccount": Model(object=None),
-    "socialaccount.socialtoken": Model(object=None),
+    "socialaccount.socialaccount": Model(object="walt_link", guarded=("root_link",)),
+    "socialaccount.socialtoken": Model(object="walt_link_token", guarded=("root_link_token",)),
     "accounts.apitoken": Model(object="token", add=False, guarded=("root_token",)),
     "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
     "tasks.membership": Model(object="membership", in_project=True),
