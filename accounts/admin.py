@@ -8,7 +8,9 @@ never see or change those fields, may not change anyone's staff status, and may 
 delete ordinary accounts and (without those fields) their own, never another staff account or
 a superuser: that one's change page is read-only for them and its password form is refused.
 Otherwise whoever may change people could hand themselves, or an account they then take over,
-more than they were given.
+more than they were given. What speaks for a person (``PersonalRowAdmin``: API tokens, e-mail
+addresses, second factors, sessions, linked sign-ins) follows the same rule, and single sign-on
+apps, which decide who may sign in as whom, are a superuser's alone.
 """
 
 from allauth.account.admin import EmailAddressAdmin
