@@ -288,7 +288,11 @@ class ApiTokenAdmin(PersonalRowAdmin):
         "last_used_at",
         "expires_at",
         "revoked_at",
+        "read_only",
+        "project_ids",
+        "can_manage_tokens",
     )
+    # The scope is the owner's choice, made when the token is created; staff only see it.
     readonly_fields = (
         "user",
         "prefix",
@@ -296,6 +300,9 @@ class ApiTokenAdmin(PersonalRowAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "read_only",
+        "project_ids",
+        "can_manage_tokens",
     )
     actions = ("revoke",)
 

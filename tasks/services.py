@@ -50,6 +50,7 @@ from tasks.models import (
     Status,
     Tag,
     Task,
+    require_project_create,
     require_role,
     require_writable,
 )
@@ -141,7 +142,11 @@ def project_create(
     colour: str = Project.DEFAULT_COLOUR,
     as_staff: bool = False,
 ) -> Project:
-    """Create a project; its creator becomes its first owner. Anyone signed in may."""
+    """
+    Create a project; its creator becomes its first owner. Anyone signed in may, except
+    through a read-only API token or one limited to some projects.
+    """
+    require_project_create(by)
     project = Project(name=name.strip(), description=description, colour=colour, created_by=by)
     project.full_clean(exclude={"created_by"})
     project.save()

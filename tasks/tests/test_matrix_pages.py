@@ -114,6 +114,12 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "accounts/password_reset/": [Case(GET, "/accounts/password_reset/", public)],
     "accounts/password_reset/done/": [Case(GET, "/accounts/password_reset/done/", public)],
     "accounts/reset/done/": [Case(GET, "/accounts/reset/done/", public)],
+    # The e-mailed unlock link for a slowed-down sign-in: anyone may ask; a bad link goes back.
+    "accounts/unlock/": [
+        Case(GET, "/accounts/unlock/", public),
+        Case(POST, "/accounts/unlock/", public, {"login": "nobody"}),
+    ],
+    "accounts/unlock/<str:token>/": [Case(GET, "/accounts/unlock/not-a-token/", public)],
     "accounts/2fa/": [Case(GET, "/accounts/2fa/", signed_in)],
     "accounts/2fa/authenticate/": [Case(GET, "/accounts/2fa/authenticate/", signed_in)],
     "accounts/2fa/reauthenticate/": [Case(GET, "/accounts/2fa/reauthenticate/", signed_in)],
