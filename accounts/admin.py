@@ -13,15 +13,8 @@ addresses, second factors, sessions, linked sign-ins) follows the same rule, and
 apps, which decide who may sign in as whom, are a superuser's alone.
 """
 
-from allauth.account.admin import EmailAddressAdmin
-from allauth.account.models import EmailAddress
-from allauth.mfa.admin import AuthenticatorAdmin
-from allauth.mfa.models import Authenticator
-from allauth.socialaccount.admin import SocialAccountAdmin, SocialAppAdmin, SocialTokenAdmin
-from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
-from allauth.usersessions.admin import UserSessionAdmin
-from allauth.usersessions.models import UserSession
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -341,40 +334,35 @@ class ApiTokenAdmin(PersonalRowAdmin):
 
 # django-allauth's rows speak for a person too: an address takes password resets, an
 # authenticator is a second factor, a linked account signs in. Its admins are registered again
-# under the rule; its single sign-on apps (client secrets, issuers) are a superuser's.
-for model in (EmailAddress, Authenticator, UserSession, SocialAccount, SocialToken, SocialApp):
-    admin.site.unregister(model)
+# under the rule, each where its app is installed (SSO_ONLY leaves two-factor out); its single
+# sign-on apps (client secrets, issuers) are a superuser's.
+class VerifiesManageableAddresses(admin.ModelAdmin):
+    """django-allauth's "mark verified": for who may change addresses, and only theirs."""
 
-
-@admin.register(EmailAddress)
-class PersonalEmailAddressAdmin(PersonalRowAdmin, EmailAddressAdmin):
     @admin.action(
         description=_("Mark selected email addresses as verified"), permissions=["change"]
     )
-    def make_verified(self, request: HttpRequest, queryset: QuerySet[EmailAddress]) -> None:
+    def make_verified(self, request: HttpRequest, queryset: QuerySet) -> None:
         super().make_verified(request, self.manageable(request, queryset))
 
 
-@admin.register(Authenticator)
-class PersonalAuthenticatorAdmin(PersonalRowAdmin, AuthenticatorAdmin):
-    pass
+def register_under_the_rule(label: str, *rules: type, **attributes) -> None:
+    """Register the model ``label``'s admin again with ``rules`` in front of it."""
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return
+    if not admin.site.is_registered(model):
+        return
+    current = type(admin.site.get_model_admin(model))
+    admin.site.unregister(model)
+    rebuilt = type(current.__name__, (*rules, current), {"__module__": __name__, **attributes})
+    admin.site.register(model, rebuilt)
 
 
-@admin.register(UserSession)
-class PersonalUserSessionAdmin(PersonalRowAdmin, UserSessionAdmin):
-    pass
-
-
-@admin.register(SocialAccount)
-class PersonalSocialAccountAdmin(PersonalRowAdmin, SocialAccountAdmin):
-    pass
-
-
-@admin.register(SocialToken)
-class PersonalSocialTokenAdmin(PersonalRowAdmin, SocialTokenAdmin):
-    owner = "account__user"
-
-
-@admin.register(SocialApp)
-class SocialAppOnlyForSuperusersAdmin(SuperuserOnlyAdmin, SocialAppAdmin):
-    pass
+register_under_the_rule("account.EmailAddress", VerifiesManageableAddresses, PersonalRowAdmin)
+register_under_the_rule("mfa.Authenticator", PersonalRowAdmin)
+register_under_the_rule("usersessions.UserSession", PersonalRowAdmin)
+register_under_the_rule("socialaccount.SocialAccount", PersonalRowAdmin)
+register_under_the_rule("socialaccount.SocialToken", PersonalRowAdmin, owner="account__user")
+register_under_the_rule("socialaccount.SocialApp", SuperuserOnlyAdmin)
