@@ -244,7 +244,7 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
-    # Two-factor codes tried per account (accounts.forms.TwoFactorAuthenticateForm).
+    # Two-factor codes tried per account (accounts.mfa_forms.TwoFactorAuthenticateForm).
     "mfa_code": env.str("RATE_LIMIT_MFA_CODE", default="10/10m/key"),
 }
 
@@ -260,8 +260,8 @@ REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
 # Wrong two-factor codes: besides the per-address limit on failed sign-ins, a few per account
 # (whoever is guessing, from however many addresses), for sign-in and re-authentication alike.
 MFA_FORMS = {
-    "authenticate": "accounts.forms.TwoFactorAuthenticateForm",
-    "reauthenticate": "accounts.forms.TwoFactorReauthenticateForm",
+    "authenticate": "accounts.mfa_forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.TwoFactorReauthenticateForm",
 }
 
 # Single sign-on with one OpenID Connect provider (Keycloak, Authentik, Google, Entra ID, …),

@@ -127,8 +127,8 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path, extra):
     assert "no issues" in result.stdout
 
 
-def test_security_headers(client):
-    response = client.get(reverse("admin:login"))
+def test_security_headers(client, db):
+    response = client.get(reverse("account_login"))
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp
