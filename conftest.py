@@ -4,6 +4,7 @@ victor (viewer); oscar is signed up but no member of it; staff runs the admin.
 """
 
 import pytest
+from django.contrib.auth.signals import user_logged_in
 from rest_framework.test import APIClient
 
 from tasks.models import Role
@@ -31,6 +32,36 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _record_forced_login(sender, request, user, **kwargs):
+    """
+    ``Client.force_login`` skips allauth's sign-in, which records the session in "Your
+    sessions" (accounts.middleware): record it the same way, so that a test's first request
+    after signing in costs what any later one does.
+    """
+    from allauth.usersessions.models import UserSession
+
+    from accounts.middleware import session_recorded_at_login
+
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip": request.META.get("REMOTE_ADDR", "127.0.0.1"),
+            "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+        },
+    )
+    session_recorded_at_login(sender, request, user)
+
+
+@pytest.fixture(autouse=True)
+def _forced_logins_record_their_session():
+    user_logged_in.connect(_record_forced_login, dispatch_uid="tests-forced-login")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-forced-login")
 
 
 @pytest.fixture

@@ -29,3 +29,8 @@ def sync_primary_email(sender, instance, created: bool, raw: bool = False, **kwa
             EmailAddress.objects.create(user=instance, email=email, primary=True, verified=True)
         else:
             addresses.filter(pk=current.pk).update(primary=True)
+
+
+def mark_new_account(sender, request, user, **kwargs) -> None:
+    """The sign-in right after sign-up says welcome (templates/account/messages/logged_in.txt)."""
+    user.new_account = True

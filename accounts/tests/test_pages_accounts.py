@@ -59,6 +59,8 @@ def test_signup_creates_the_account_logs_in_and_asks_to_confirm_the_address(clie
     assert user.email == "nora@example.com"
     assert user.check_password(NEW_PASSWORD)
     assert logged_in_user_id(client) == str(user.pk)
+    page = client.get(response["Location"]).content.decode()
+    assert "Welcome to Taskdesk, nora." in page
     assert [message.to for message in mail.outbox] == [["nora@example.com"]]
     assert "/accounts/confirm-email/" in mail.outbox[0].body
 
@@ -117,6 +119,7 @@ def test_login_by_username(client, alice):
     response = log_in(client, "alice")
     assert response.status_code == 302
     assert logged_in_user_id(client) == str(alice.pk)
+    assert f"Signed in as {alice.name}." in client.get(response["Location"]).content.decode()
 
 
 def test_login_by_email_ignoring_case(client, alice):

@@ -223,7 +223,7 @@ def test_quick_add_after_the_session_ended_keeps_the_title_until_logged_in_again
     login = opened.value
     login.get_by_label("Username").fill(showcase.owner.username)
     login.get_by_label("Password").fill(TEST_PASSWORD)
-    login.get_by_role("button", name="Log in").click()
+    login.get_by_role("button", name="Log in", exact=True).click()
     expect(login).to_have_url(f"{live_server.url}{list_path}")
     login.close()
 
