@@ -15,8 +15,21 @@ def moved(pattern_name: str) -> RedirectView:
 # sign-on (/accounts/3rdparty/, /accounts/oidc/…). Ours: profile settings, API tokens, the
 # sessions page (allauth's view, extended), and Django's old addresses of the password
 # pages, which redirect.
+# Sign-up (allauth's, answering a lost race for a username cleanly) and Django's old password
+# addresses: none of them with SSO_ONLY, where allauth has no sign-up or password pages either.
+own_password_pages = (
+    []
+    if settings.SOCIALACCOUNT_ONLY
+    else [
+        path("signup/", views.SignupView.as_view(), name="account_signup"),
+        path("password_change/", moved("account_change_password")),
+        path("password_reset/", moved("account_reset_password")),
+        path("password_reset/done/", moved("account_reset_password_done")),
+        path("reset/done/", moved("account_reset_password_from_key_done")),
+    ]
+)
+
 urlpatterns = [
-    path("signup/", views.SignupView.as_view(), name="account_signup"),
     path("settings/", views.ProfileView.as_view(), name="settings"),
     path("settings/tokens/", views.TokenListView.as_view(), name="tokens"),
     path("settings/tokens/new/", views.TokenCreateView.as_view(), name="token-create"),
@@ -25,12 +38,6 @@ urlpatterns = [
     path("sessions/", views.SessionListView.as_view(), name="usersessions_list"),
     path("unlock/", unlock.UnlockRequestView.as_view(), name="login-unlock"),
     path("unlock/<str:token>/", unlock.UnlockLinkView.as_view(), name="login-unlock-link"),
+    *own_password_pages,
     path("", include("allauth.urls")),
 ]
-if not settings.SOCIALACCOUNT_ONLY:  # SSO_ONLY: allauth has no password pages either
-    urlpatterns += [
-        path("password_change/", moved("account_change_password")),
-        path("password_reset/", moved("account_reset_password")),
-        path("password_reset/done/", moved("account_reset_password_done")),
-        path("reset/done/", moved("account_reset_password_from_key_done")),
-    ]

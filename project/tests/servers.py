@@ -233,16 +233,7 @@ class Gunicorn:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        stop_process_group(self.process)
 
 
 class RedisServer:
@@ -462,13 +453,18 @@ class Nginx:
         return stderr + (path.read_text() if path.exists() else "")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
+        stop_process_group(self.process)
+
+
+def stop_process_group(process: subprocess.Popen | None) -> None:
+    """Stop a server started in its own process group: politely, then for sure."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
