@@ -367,11 +367,20 @@ def member_invite(
         same |= Q(invitee=person)
         if person.email:
             same |= Q(invitee__isnull=True, address=person.email.lower())
-    # Under the project's lock: no other invitation to this project is being written.
-    invitation = Invitation.objects.open().filter(same, project=current).first()
+    # Under the project's lock: no other invitation to this project is being written. Two
+    # open ones can name the same person (one to the address they signed up with, one to
+    # their username): keep one, renewed, and close the other.
     now = timezone.now()
-    if invitation is None:
-        invitation = Invitation(project=current, address=address, created_at=now)
+    invitation, *duplicates = [
+        *Invitation.objects.open().filter(same, project=current).order_by("created_at", "pk"),
+        Invitation(project=current, created_at=now),
+    ]
+    for duplicate in duplicates:
+        if duplicate.pk is not None:
+            duplicate.status = Invitation.Status.CANCELLED
+            duplicate.responded_at = now
+            duplicate.save(update_fields=["status", "responded_at"])
+    invitation.address = address
     invitation.invitee = person
     invitation.role = role
     invitation.invited_by = by
