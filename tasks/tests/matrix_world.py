@@ -7,7 +7,7 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
 
 - ``anonymous``; ``outsider`` (oscar, signed up, member of nothing); ``staff`` (is_staff, no
   model permissions, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner``
-  (alice) in ``alpha``;
+  (alice) in ``alpha``; an open invitation to each project is addressed to oscar;
 - ``archived-viewer``, ``archived-editor``, ``archived-owner``: the same people, on the same
   routes, pointed at ``attic``.
 
@@ -24,10 +24,11 @@ from django.contrib.auth.models import Permission
 from django.shortcuts import resolve_url
 
 from accounts.models import ApiToken, User
-from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
+from tasks.models import Activity, Comment, Invitation, Membership, Project, Role, Tag, Task
 from tasks.tests.factories import (
     ActivityFactory,
     CommentFactory,
+    InvitationFactory,
     MembershipFactory,
     ProjectFactory,
     TagFactory,
@@ -93,6 +94,8 @@ def build_world() -> World:
         task = TaskFactory(project=project, title="Write the README", created_by=alice)
         comment = CommentFactory(task=task, author=erin, body="Looks good")
         activity = ActivityFactory(task=task, actor=alice)
+        # Addressed to the outsider: only he may answer it, only owners may cancel it.
+        invitation = InvitationFactory(project=project, invitee=oscar, address="m-oscar")
         projects[name] = project
         ids[name] = {
             "project": project.pk,
@@ -106,6 +109,7 @@ def build_world() -> World:
             "newcomer": newcomer.pk,
             "token": token.pk,
             "user": walt.pk,
+            "invitation": invitation.pk,
         }
     # Archived the way the product does it, after its contents exist.
     Project.objects.filter(pk=projects["attic"].pk).update(is_archived=True)
@@ -120,6 +124,7 @@ def destroy_world(world: World) -> None:
     Comment.objects.filter(task__in=tasks).delete()
     tasks.delete()
     Tag.objects.filter(project__in=projects).delete()
+    Invitation.objects.filter(project__in=projects).delete()
     Membership.objects.filter(project__in=projects).delete()
     projects.delete()
     users = User.objects.filter(pk__in=[user.pk for user in world.created])
