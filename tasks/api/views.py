@@ -122,6 +122,7 @@ class MemberViewSet(
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     may_conflict = ("POST",)  # inviting someone who is already a member
+    accepted_create = True  # POST answers 202 with an invitation (no Location): see schema
     partial_patch = False  # see update()
 
     def get_project(self) -> Project:
