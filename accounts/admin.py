@@ -129,7 +129,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "last_used_at",
         "expires_at",
         "revoked_at",
+        "read_only",
+        "project_ids",
+        "can_manage_tokens",
     )
+    # The scope is the owner's choice, made when the token is created; staff only see it.
     readonly_fields = (
         "user",
         "prefix",
@@ -137,6 +141,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "read_only",
+        "project_ids",
+        "can_manage_tokens",
     )
     actions = ("revoke",)
 

@@ -47,7 +47,11 @@ class BearerTokenAuthentication(BaseAuthentication):
             if connection.in_atomic_block:
                 raise
             logger.warning("Could not record the use of token %s: %s", token.prefix, error)
-        return token.user, token
+        # The token's scope rides on the user object, where the domain's scoped querysets and
+        # role checks read it: every endpoint, present and future, is limited by it.
+        user = token.user
+        user.token_scope = token.scope
+        return user, token
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

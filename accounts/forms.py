@@ -1,65 +1,31 @@
-"""Sign-up, sign-in, profile and API token forms."""
+"""Sign-in, profile, API token, two-factor code and session forms (lockouts: accounts.lockout)."""
 
 from __future__ import annotations
 
 import datetime
 
+from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
+from allauth.core import context, ratelimit
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.usersessions.internal import flows as usersessions_flows
+from allauth.usersessions.models import UserSession
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, available_time_zones
 
 
-def _email_taken(email: str, exclude_pk: int | None = None) -> bool:
-    return User.objects.filter(email__iexact=email).exclude(pk=exclude_pk).exists()
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's sign-in form in Taskdesk's words; its logic is untouched."""
 
-
-EMAIL_TAKEN = "Another account already uses this email address."
-
-
-class SignupForm(UserCreationForm):
-    """Username, email and the password twice, checked by Django's password validators."""
-
-    email = forms.EmailField(
-        max_length=254,
-        help_text="For password resets. Nobody else sees it.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
-        help_texts = {"username": "Letters, digits and @ . + - _ only. You can log in with it."}
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email):
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
-
-
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form; the user manager also accepts an email address as the username."""
-
-    username = forms.CharField(
-        label="Username or email",
-        max_length=254,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
-
-
-def lockout_username(request, credentials: dict | None) -> str | None:
-    """
-    The name django-axes counts failures under: an email address is mapped to its account's
-    username, so "alice" and "alice@example.com" share one failure count.
-    """
-    raw = (credentials or {}).get("username") or request.POST.get("username") or ""
-    raw = raw.strip()
-    if "@" in raw:
-        username = User.objects.filter(email__iexact=raw).values_list("username", flat=True).first()
-        return username or raw.lower()
-    return raw or None
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "Username or e-mail"
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Keep me signed in on this device"
 
 
 class ProfileForm(forms.ModelForm):
@@ -70,19 +36,9 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("display_name", "email", "time_zone")
+        fields = ("display_name", "time_zone")
         labels = {"display_name": "Display name"}
         help_texts = {"display_name": "What other people see. Leave empty to show your username."}
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if _email_taken(email, exclude_pk=self.instance.pk):
-            raise forms.ValidationError(EMAIL_TAKEN)
-        return email
 
 
 class TokenCreateForm(forms.Form):
@@ -97,6 +53,28 @@ class TokenCreateForm(forms.Form):
         help_text="The token stops working at the end of this day. Leave empty for no expiry.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    read_only = forms.BooleanField(
+        required=False,
+        label="Read-only",
+        help_text="The token can read but never change anything.",
+    )
+    projects = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: all your projects, including future ones.",
+    )
+    can_manage_tokens = forms.BooleanField(
+        required=False,
+        label="May manage tokens",
+        help_text="Lets the token list, create and revoke your tokens. Leave it off unless "
+        "a script needs that.",
+    )
+
+    def __init__(self, *args, projects, **kwargs) -> None:
+        """``projects``: those the token may be limited to (the user's, given by the caller)."""
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = projects
 
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("expires_on")
@@ -113,6 +91,73 @@ class TokenCreateForm(forms.Form):
         return timezone.make_aware(midnight)
 
     def issue(self, user: User) -> tuple[ApiToken, str]:
+        data = self.cleaned_data
         return ApiToken.issue(
-            user=user, name=self.cleaned_data["name"], expires_at=self.expires_at()
+            user=user,
+            name=data["name"],
+            expires_at=self.expires_at(),
+            read_only=data["read_only"],
+            project_ids=[project.pk for project in data["projects"]],
+            can_manage_tokens=data["can_manage_tokens"],
         )
+
+
+class PerAccountCodeLimit:
+    """
+    Wrong two-factor codes are limited per account too (``ACCOUNT_RATE_LIMITS["mfa_code"]``),
+    not only per address as django-allauth does: six digits must not be guessable by someone
+    who has the password and many addresses. A right code clears the count.
+    """
+
+    user: User
+
+    def clean_code(self) -> str:
+        key = f"mfa-code-user-{self.user.pk}"
+        if not ratelimit.consume(context.request, action="mfa_code", key=key):
+            raise get_adapter().validation_error("too_many_login_attempts")
+        code = super().clean_code()
+        ratelimit.clear(context.request, action="mfa_code", key=key)
+        return code
+
+
+class TwoFactorAuthenticateForm(PerAccountCodeLimit, AuthenticateForm):
+    """The second step of signing in."""
+
+
+class TwoFactorReauthenticateForm(PerAccountCodeLimit, ReauthenticateForm):
+    """Confirming it is you with a code before a sensitive change."""
+
+
+class SessionsForm(forms.Form):
+    """
+    "Sign out other sessions", or with ``session`` one chosen session of the user's own. The
+    current session is never one of the others: signing out of it is the logout button's job.
+    """
+
+    session = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, request, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def others(self):
+        return UserSession.objects.filter(user_id=self.request.user.pk).exclude(
+            session_key=self.request.session.session_key
+        )
+
+    def clean_session(self) -> int | None:
+        pk = self.cleaned_data["session"]
+        if pk is not None and not self.others().filter(pk=pk).exists():
+            raise forms.ValidationError(
+                "That session has ended already, or is not one of your other sessions."
+            )
+        return pk
+
+    def save(self, request) -> int:
+        """End the chosen session or all the others; how many were ended."""
+        sessions = self.others()
+        if self.cleaned_data["session"] is not None:
+            sessions = sessions.filter(pk=self.cleaned_data["session"])
+        sessions = list(sessions)
+        usersessions_flows.sessions.end_sessions(request, sessions)
+        return len(sessions)

@@ -2,8 +2,10 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -62,6 +64,23 @@ class User(AbstractUser):
         return letters.upper()
 
     @property
+    def can_receive_mail(self) -> bool:
+        """
+        Whether Taskdesk may invite this person or write to them: they have an address and,
+        when EMAIL_VERIFICATION is ``mandatory``, it is their primary address, confirmed (by
+        its link, by staff, or by a single sign-on provider that vouches for it).
+        """
+        if not self.email:
+            return False
+        if settings.ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+            return True
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(
+            user=self, email__iexact=self.email, primary=True, verified=True
+        ).exists()
+
+    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         try:
             return zoneinfo.ZoneInfo(self.time_zone)
@@ -72,6 +91,46 @@ class User(AbstractUser):
 def hash_token(secret: str) -> str:
     """Tokens are long random strings, so one SHA-256 is enough (no slow hash needed)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenScope:
+    """
+    What a request authenticated by an API token may reach, on top of the person's roles:
+    ``read_only`` (no unsafe method anywhere), ``project_ids`` (``None``: every project the
+    person can see; else only these) and ``can_manage_tokens`` (list, create, revoke tokens).
+    The authentication attaches it to the request's user as ``user.token_scope``; the domain's
+    scoped querysets and role checks (``tasks.models``) honour it. Session users have none.
+    """
+
+    read_only: bool = False
+    project_ids: frozenset[int] | None = None
+    can_manage_tokens: bool = False
+
+    @property
+    def limited_to_projects(self) -> bool:
+        return self.project_ids is not None
+
+    def allows_project(self, project_id: int | None) -> bool:
+        return self.project_ids is None or project_id in self.project_ids
+
+    def covers(self, other: "TokenScope") -> bool:
+        """Whether ``other`` reaches nothing this scope does not (no widening)."""
+        if self.read_only and not other.read_only:
+            return False
+        if other.can_manage_tokens and not self.can_manage_tokens:
+            return False
+        if self.project_ids is None:
+            return True
+        return other.project_ids is not None and other.project_ids <= self.project_ids
+
+
+def token_scope(user) -> TokenScope | None:
+    """The scope of the token ``user`` came in with, or ``None`` (a session: no limit)."""
+    return getattr(user, "token_scope", None)
+
+
+READ_ONLY_TOKEN = "This API token is read-only: it can only read (GET, HEAD, OPTIONS)."
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -99,6 +158,21 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    read_only = models.BooleanField(
+        default=False, help_text="Only reading (GET, HEAD, OPTIONS) is allowed."
+    )
+    # Project ids, kept as plain data: accounts knows no other app (the tasks app's scoped
+    # querysets read them). Null is every project the person can see; a list limits the token
+    # to those (a deleted project's id only ever narrows it, it never widens to "all").
+    project_ids = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="Empty: every project the person can see. Else only these project ids.",
+    )
+    can_manage_tokens = models.BooleanField(
+        default=False, help_text="May list, create and revoke the person's API tokens."
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -114,8 +188,21 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, user: User, name: str, expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token and return it with its secret, which is never stored."""
+    def issue(
+        cls,
+        *,
+        user: User,
+        name: str,
+        expires_at=None,
+        read_only: bool = False,
+        project_ids=None,
+        can_manage_tokens: bool = False,
+    ) -> tuple["ApiToken", str]:
+        """
+        Create a token and return it with its secret, which is never stored. By default it
+        reads and writes in every project of ``user`` but cannot manage tokens; ``project_ids``
+        empty or ``None`` means every project.
+        """
         secret = secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
@@ -123,6 +210,9 @@ class ApiToken(models.Model):
             prefix=secret[: cls.PREFIX_LENGTH],
             key_hash=hash_token(secret),
             expires_at=expires_at,
+            read_only=read_only,
+            project_ids=sorted({int(pk) for pk in project_ids}) if project_ids else None,
+            can_manage_tokens=can_manage_tokens,
         )
         return token, secret
 
@@ -140,6 +230,15 @@ class ApiToken(models.Model):
         if not hmac.compare_digest(token.key_hash, digest):
             return None
         return token
+
+    @property
+    def scope(self) -> TokenScope:
+        ids = self.project_ids
+        return TokenScope(
+            read_only=self.read_only,
+            project_ids=None if ids is None else frozenset(int(pk) for pk in ids),
+            can_manage_tokens=self.can_manage_tokens,
+        )
 
     @property
     def is_revoked(self) -> bool:

@@ -1,70 +1,23 @@
-"""Sign-up, sign-in, profile settings and API tokens."""
+"""Profile settings, API tokens and sessions (django-allauth serves the other account pages)."""
 
 from __future__ import annotations
 
+from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views import View
-from django.views.generic import CreateView, TemplateView, UpdateView
+from django.views.generic import TemplateView, UpdateView
 
-from accounts.forms import LoginForm, ProfileForm, SignupForm, TokenCreateForm
+from accounts.forms import ProfileForm, SessionsForm, TokenCreateForm
 from accounts.models import ApiToken, User
+from accounts.useragent import describe_user_agent
 
 #: Session key of a just-created token's id and secret, until the token list shows it once.
 NEW_TOKEN_SESSION_KEY = "accounts:new-api-token"
-
-
-class SignupView(CreateView):
-    form_class = SignupForm
-    template_name = "registration/signup.html"
-    success_url = reverse_lazy("tasks:dashboard")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("tasks:dashboard")
-        return super().dispatch(request, *args, **kwargs)
-
-    def form_valid(self, form: SignupForm) -> HttpResponse:
-        user = self.object = form.save()
-        # Name the backend: axes' backend comes first in AUTHENTICATION_BACKENDS but only
-        # guards authenticate(); sessions must be tied to ModelBackend, which also logs out
-        # users who are deactivated later.
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to Taskdesk, {user.name}.")
-        return HttpResponseRedirect(self.get_success_url())
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    """Django's POST-only logout, saying so on the login page it leads to."""
-
-    def post(self, request, *args, **kwargs) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
-        return response
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view keeps this session (update_session_auth_hash); other sessions end."""
-
-    success_url = reverse_lazy("settings")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(
-            self.request, "Your password was changed. Other devices have been signed out."
-        )
-        return response
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):
@@ -107,10 +60,23 @@ class TokenListView(LoginRequiredMixin, TemplateView):
         add_never_cache_headers(response)
         return response
 
+    def get_form(self, data=None) -> TokenCreateForm:
+        # The user's projects through the relation the tasks app adds to the user: accounts
+        # imports no other app.
+        return TokenCreateForm(data, projects=self.request.user.projects.all())
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", TokenCreateForm())
-        context["tokens"] = ApiToken.objects.for_user(self.request.user)
+        context.setdefault("form", self.get_form())
+        tokens = list(ApiToken.objects.for_user(self.request.user))
+        if any(token.project_ids for token in tokens):
+            names = dict(self.request.user.projects.values_list("pk", "name"))
+            for token in tokens:
+                token.project_names = [
+                    names.get(pk, "a project you are no longer in")
+                    for pk in token.project_ids or ()
+                ]
+        context["tokens"] = tokens
         return context
 
 
@@ -125,7 +91,7 @@ class TokenCreateView(TokenListView):
         return redirect("tokens")
 
     def post(self, request, *args, **kwargs):
-        form = TokenCreateForm(request.POST)
+        form = self.get_form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         token, secret = form.issue(request.user)
@@ -139,3 +105,38 @@ class TokenRevokeView(LoginRequiredMixin, View):
         token.revoke()
         messages.success(request, f"The token “{token.name}” ({token.prefix}…) was revoked.")
         return redirect(reverse("tokens"))
+
+
+class SessionListView(ListUserSessionsView):
+    """
+    "Your sessions": where the user is signed in (device, address, last seen), this one
+    marked; signs out of one chosen session or of all the others. django-allauth's page,
+    with a readable device and a button per session.
+    """
+
+    form_class = SessionsForm
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        here = self.request.session.session_key
+        for session in context["sessions"]:
+            session.current = session.session_key == here
+            session.device = describe_user_agent(session.user_agent)
+        # This one on top, then the most recently active.
+        sessions = sorted(context["sessions"], key=lambda s: s.last_seen_at, reverse=True)
+        sessions.sort(key=lambda s: not s.current)
+        context["sessions"] = sessions
+        return context
+
+    def form_valid(self, form: SessionsForm) -> HttpResponse:
+        ended = form.save(self.request)
+        if form.cleaned_data["session"] is not None:
+            messages.success(self.request, "That session was signed out.")
+        elif ended:
+            messages.success(self.request, "All your other sessions were signed out.")
+        else:
+            messages.info(self.request, "You had no other sessions.")
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form: SessionsForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)

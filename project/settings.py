@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from project.net import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -63,6 +65,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "tasks",
     "project.api",
@@ -77,11 +85,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it says why staff land on the two-factor page.
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The username-wide login delay's 429 page and the known-device cookie (accounts.lockout).
+    "accounts.middleware.LoginDelayMiddleware",
     # Last, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "accounts.context_processors.accounts",
             ],
         },
     },
@@ -162,13 +177,125 @@ SILENCED_SYSTEM_CHECKS = ["models.W038"]
 # ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # django-axes first: it refuses locked-out credentials before any password check.
+    # django-axes first: it refuses a locked (username, address) pair before any password
+    # check; then the username-wide delay, which refuses too early an attempt the same way.
     "axes.backends.AxesStandaloneBackend",
+    "accounts.lockout.LoginDelayBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signing in by e-mail address, and the passkey and single sign-on flows.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
+
+# django-allauth runs every account page: sign-in by username or e-mail, sign-up, e-mail
+# addresses, passwords, two-factor authentication, sessions and single sign-on.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Off: nobody signs up on their own; staff create accounts in the admin.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Everyone signs in through the single sign-on provider (below): no passwords, no password
+# sign-up, no two-factor or e-mail pages here; the provider does all of that.
+SSO_ONLY = env.bool("SSO_ONLY", default=False)
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# none, optional (a link is sent, nothing waits for it) or mandatory (no sign-in, invitation
+# or e-mail before the address is confirmed). With SSO_ONLY the provider's word on an address
+# stands (there are no e-mail pages to confirm one): none.
+ACCOUNT_EMAIL_VERIFICATION = env.str(
+    "EMAIL_VERIFICATION", default="none" if SSO_ONLY else "optional"
+)
+if ACCOUNT_EMAIL_VERIFICATION not in {"none", "optional", "mandatory"}:
+    refuse_to_start("EMAIL_VERIFICATION must be one of none, optional, mandatory.")
+if SSO_ONLY and ACCOUNT_EMAIL_VERIFICATION != "none":
+    refuse_to_start(
+        "SSO_ONLY is on: the provider confirms addresses, so EMAIL_VERIFICATION must be none "
+        "(or unset)."
+    )
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# One address per account; changing it keeps the old one until the new one is confirmed.
+ACCOUNT_CHANGE_EMAIL = True
+# The old address hears about a new address or password; so does the account on new sign-ins
+# from e-mail, password or two-factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Changing the e-mail address, the password or two-factor settings asks for the password (or
+# another factor) again unless the user signed in within the last few minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_SECONDS", default=300)
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# A password reset for an unknown address sends a mail too ("no account here"): known and
+# unknown addresses cost the same work and get the same page.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Taskdesk] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_RATE_LIMITS = {
+    # Per client address (TRUSTED_PROXIES decides what that is). Failed sign-ins are counted
+    # per address here; per account, a growing delay applies instead of a lock (accounts).
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="20/m/ip"),
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_email": "5/m/ip,3/h/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    # Two-factor codes tried per account (accounts.forms.TwoFactorAuthenticateForm).
+    "mfa_code": env.str("RATE_LIMIT_MFA_CODE", default="10/10m/key"),
+}
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_ISSUER", default="Taskdesk")
+# Passkeys need HTTPS, except on http://localhost during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+USERSESSIONS_TRACK_ACTIVITY = True
+# On: staff without an authenticator app or passkey are sent to set one up before the admin
+# opens for them (accounts.middleware.StaffTwoFactorMiddleware).
+REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
+# Wrong two-factor codes: besides the per-address limit on failed sign-ins, a few per account
+# (whoever is guessing, from however many addresses), for sign-in and re-authentication alike.
+MFA_FORMS = {
+    "authenticate": "accounts.forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "accounts.forms.TwoFactorReauthenticateForm",
+}
+
+# Single sign-on with one OpenID Connect provider (Keycloak, Authentik, Google, Entra ID, …),
+# configured by OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET. Its redirect URI is
+# https://<your host>/accounts/oidc/sso/login/callback/. SSO_ONLY hides password sign-in.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "sso",
+                    "name": env.str("OIDC_NAME", default="Single sign-on"),
+                    "client_id": env.str("OIDC_CLIENT_ID", default=""),
+                    "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                    "settings": {"server_url": OIDC_ISSUER},
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+SOCIALACCOUNT_ONLY = SSO_ONLY
+if SOCIALACCOUNT_ONLY and not OIDC_ISSUER:
+    refuse_to_start("SSO_ONLY is on but OIDC_ISSUER is not set: nobody could sign in.")
+if SOCIALACCOUNT_ONLY:
+    # django-allauth's two-factor step follows a password sign-in; the provider asks for a
+    # second factor instead.
+    INSTALLED_APPS.remove("allauth.mfa")
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -183,16 +310,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Lock out repeated failed logins per username (from any address) and per address.
+# Failed logins (DESIGN §11, the client address from project.net.client_ip):
+# - five failures for one username from one address lock that pair (django-axes) for
+#   AXES_COOLOFF_HOURS; other addresses, and other usernames from that address, go on;
+# - failures for a username from anywhere slow it down instead of locking it
+#   (accounts.lockout): after LOGIN_DELAY_FREE_FAILURES, every further attempt waits
+#   2^(n - free) seconds after the last failure, at most LOGIN_DELAY_MAX_SECONDS. A browser
+#   the owner signed in with before ("known device" cookie), or opened an e-mailed unlock
+#   link in, is exempt from that delay.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "project.net.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # "alice" and "alice@example.com" count as one username.
-AXES_USERNAME_CALLABLE = "accounts.forms.lockout_username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_name"
+# An attempt the username delay refused checked no password: it is no failure of the pair.
+AXES_WHITELIST_CALLABLE = "accounts.lockout.refused_without_checking"
 AXES_VERBOSE = False
+LOGIN_DELAY_FREE_FAILURES = env.int("LOGIN_DELAY_FREE_FAILURES", default=5)
+LOGIN_DELAY_BASE_SECONDS = env.int("LOGIN_DELAY_BASE_SECONDS", default=1)
+LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=900)
+# How long an e-mailed unlock link works, and how long a browser stays a known device.
+LOGIN_UNLOCK_LINK_SECONDS = env.int("LOGIN_UNLOCK_LINK_SECONDS", default=3600)
+KNOWN_DEVICE_DAYS = env.int("KNOWN_DEVICE_DAYS", default=365)
 
 # ---------------------------------------------------------------------------
 # Internationalisation
@@ -264,6 +407,14 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Behind a TLS-terminating proxy: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated); the
+# client address for lockouts, throttles and logs comes from project.net.client_ip alone.
+# Empty: the socket address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+try:
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as _error:
+    refuse_to_start(str(_error))
 _proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if len(_proxy_header) == 2 else None
 
@@ -294,6 +445,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "project.api.permissions.KnownQueryParameters",
+        "accounts.permissions.ReadOnlyTokens",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "project.api.schema.TaskdeskAutoSchema",

@@ -1,9 +1,33 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 
 from project.api.errors import handler404 as api_not_found
 from project.views import favicon, healthz
+
+# Staff sign in where everyone does, so two-factor authentication and the lockouts apply to
+# the admin too; its own login page only sends people there.
+admin.site.login = secure_admin_login(admin.site.login)
+
+# The browsable API's "Log in" and "Log out" links (DRF reverses rest_framework:login and
+# rest_framework:logout) lead to the site's own pages, never to a second login form.
+browsable_api_auth = (
+    [
+        path(
+            "login/",
+            RedirectView.as_view(pattern_name="account_login", query_string=True),
+            name="login",
+        ),
+        path(
+            "logout/",
+            RedirectView.as_view(pattern_name="account_logout", query_string=True),
+            name="logout",
+        ),
+    ],
+    "rest_framework",
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,7 +37,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # The browsable API's log-in link; DRF reverses it as "rest_framework:login", so the
     # include sits here, outside the "api" namespace.
-    path("api/v1/auth/", include("rest_framework.urls")),
+    path("api/v1/auth/", include(browsable_api_auth)),
     path("api/v1/", include("project.api_urls")),
     # Any other /api/ URL is a JSON 404 even with DEBUG on (handler404 serves only DEBUG
     # off). Paths without their trailing slash too: APPEND_SLASH would redirect them, and a

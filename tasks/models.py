@@ -20,6 +20,8 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import READ_ONLY_TOKEN, token_scope
+
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #3b82f6."
 )
@@ -47,11 +49,37 @@ def roles_allowing(needed: Role | str) -> list[Role]:
     return [role for role in Role if role.allows(needed)]
 
 
+def require_token_allows(user, project: Project | None = None, *, write: bool) -> None:
+    """
+    The limits of the API token ``user`` came in with (none for a session): a read-only token
+    never writes, a token limited to some projects reaches no other (nor creates projects).
+    """
+    scope = token_scope(user)
+    if scope is None:
+        return
+    if write and scope.read_only:
+        raise PermissionDenied(READ_ONLY_TOKEN)
+    if project is None:
+        if scope.limited_to_projects:
+            raise PermissionDenied(
+                "This API token is limited to some projects, so it cannot create projects."
+            )
+    elif not scope.allows_project(project.pk):
+        raise PermissionDenied("This API token is not allowed in this project.")
+
+
+def require_project_create(user) -> None:
+    """Anyone signed in may create a project, but not through a read-only or limited token."""
+    require_token_allows(user, None, write=True)
+
+
 def require_role(project: Project, user, needed: Role | str) -> Role:
     """
     The one role check. The project must already have been found through
-    ``visible_to(user)`` (so an outsider has had their 404); a role too low is a 403.
+    ``visible_to(user)`` (so an outsider has had their 404); a role too low is a 403, and so
+    is anything beyond the scope of the API token the user came in with.
     """
+    require_token_allows(user, project, write=Role(needed) != Role.VIEWER)
     role = project.role_of(user)
     if role is None or not role.allows(needed):
         raise PermissionDenied(
@@ -68,7 +96,9 @@ def require_writable(
     is not archived. ``Project.can_write`` and the ``writable_by`` querysets say the same, and
     every service that changes a project's contents calls this.
     """
-    if not as_staff:
+    if as_staff:
+        require_token_allows(user, project, write=True)
+    else:
         require_role(project, user, needed)
     if project.is_archived:
         raise PermissionDenied(
@@ -87,13 +117,27 @@ class ProjectQuerySet(models.QuerySet):
             # Still annotated, so that editable_by() and owned_by() can filter on my_role.
             return self.annotate(my_role=models.F("memberships__role")).none()
         # One join: the annotation reuses the membership join of the filter.
-        return self.filter(memberships__user=user).annotate(my_role=models.F("memberships__role"))
+        projects = self.filter(memberships__user=user).annotate(
+            my_role=models.F("memberships__role")
+        )
+        # An API token limited to some projects sees only those (the others are 404s), and
+        # so does everything scoped through this method: tasks, tags, comments, activity.
+        scope = token_scope(user)
+        if scope is not None and scope.project_ids is not None:
+            projects = projects.filter(pk__in=sorted(scope.project_ids))
+        return projects
+
+    def _changeable_by(self, user) -> ProjectQuerySet:
+        """``visible_to``, and nothing at all through a read-only API token."""
+        projects = self.visible_to(user)
+        scope = token_scope(user)
+        return projects.none() if scope is not None and scope.read_only else projects
 
     def editable_by(self, user) -> ProjectQuerySet:
         """Projects where ``user`` has the editor role or more, archived or not."""
         # Filter on the annotation, not on memberships__role: a second filter() across a
         # multi-valued relation would join another membership row, not the user's own.
-        return self.visible_to(user).filter(my_role__in=roles_allowing(Role.EDITOR))
+        return self._changeable_by(user).filter(my_role__in=roles_allowing(Role.EDITOR))
 
     def writable_by(self, user) -> ProjectQuerySet:
         """
@@ -103,7 +147,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.editable_by(user).active()
 
     def owned_by(self, user) -> ProjectQuerySet:
-        return self.visible_to(user).filter(my_role__in=roles_allowing(Role.OWNER))
+        return self._changeable_by(user).filter(my_role__in=roles_allowing(Role.OWNER))
 
     def active(self) -> ProjectQuerySet:
         return self.filter(is_archived=False)
@@ -244,6 +288,11 @@ class InvitationQuerySet(models.QuerySet):
         says "expired" rather than "not found"; lists add ``current()``.
         """
         if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        # With mandatory verification, only a confirmed address may be invited: otherwise
+        # signing up with someone else's address would collect their invitations.
+        mandatory = settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+        if mandatory and not user.can_receive_mail:
             return self.none()
         addressed = models.Q(invitee=user)
         if user.email:

@@ -53,7 +53,9 @@ from tasks.models import (
     Task,
     fellow_members,
     invitation_expiry,
+    require_project_create,
     require_role,
+    require_token_allows,
     require_writable,
 )
 
@@ -144,7 +146,11 @@ def project_create(
     colour: str = Project.DEFAULT_COLOUR,
     as_staff: bool = False,
 ) -> Project:
-    """Create a project; its creator becomes its first owner. Anyone signed in may."""
+    """
+    Create a project; its creator becomes its first owner. Anyone signed in may, except
+    through a read-only API token or one limited to some projects.
+    """
+    require_project_create(by)
     project = Project(name=name.strip(), description=description, colour=colour, created_by=by)
     project.full_clean(exclude={"created_by"})
     project.save()
@@ -398,6 +404,8 @@ def invitation_accept(*, invitation: Invitation, by: User) -> Membership:
     current = _lock_project(invitation.project_id, by)
     if not Invitation.objects.pending_for(by).filter(pk=invitation.pk).exists():
         raise Http404("No such invitation is waiting for you.")
+    # A read-only token, or one limited to other projects, does not join this one.
+    require_token_allows(by, current, write=True)
     invitation = _lock_invitation(invitation)
     if invitation.status != Invitation.Status.PENDING:
         raise Http404("No such invitation is waiting for you.")
@@ -425,6 +433,7 @@ def invitation_decline(*, invitation: Invitation, by: User) -> None:
     if not Invitation.objects.pending_for(by).filter(pk=invitation.pk).exists():
         raise Http404("No such invitation is waiting for you.")
     current = _lock_invitation(invitation)
+    require_token_allows(by, current.project, write=True)
     if current.status != Invitation.Status.PENDING:
         raise Http404("No such invitation is waiting for you.")
     current.invitee = by

@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from tasks.tests.factories import UserFactory, make_token
+from tasks.tests.factories import TEST_PASSWORD, UserFactory, make_token
 
 TOKENS = "/api/v1/tokens/"
 
@@ -52,10 +52,15 @@ def test_token_lifecycle(erin_client, erin):
         "last_used_at",
         "expires_at",
         "revoked_at",
+        "read_only",
+        "projects",
+        "can_manage_tokens",
         "token",
     }
+    # the default scope: read-write in every project, no token management
+    assert (row["read_only"], row["projects"], row["can_manage_tokens"]) == (False, [], False)
     # revoke: 204, the row stays, the token stops working
-    assert new_client.delete(f"{TOKENS}{data['id']}/").status_code == 204
+    assert erin_client.delete(f"{TOKENS}{data['id']}/").status_code == 204
     assert ApiToken.objects.get(pk=data["id"]).status == "revoked"
     response = new_client.get("/api/v1/me/")
     assert response.status_code == 401
@@ -155,17 +160,31 @@ def test_me_shows_and_changes_own_profile(erin_client, erin):
     )
 
 
+@pytest.fixture
+def erin_session(erin):
+    """erin signed in to the browsable API (the only way to change her email)."""
+    client = APIClient(enforce_csrf_checks=False)
+    client.force_login(erin)
+    return client
+
+
 @pytest.mark.parametrize(
-    ("body", "field"), [({"time_zone": "Mars/Olympus"}, "time_zone"), ({"email": "nope"}, "email")]
+    ("body", "field"),
+    [
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"email": "nope", "current_password": TEST_PASSWORD}, "email"),
+    ],
 )
-def test_me_invalid_is_400(erin_client, body, field):
-    response = erin_client.patch("/api/v1/me/", body)
+def test_me_invalid_is_400(erin_session, body, field):
+    response = erin_session.patch("/api/v1/me/", body)
     assert response.status_code == 400
     assert field in response.json()["errors"]
 
 
-def test_me_email_taken_is_409(erin_client, alice):
-    response = erin_client.patch("/api/v1/me/", {"email": alice.email.upper()})
+def test_me_email_taken_is_409(erin_session, alice):
+    response = erin_session.patch(
+        "/api/v1/me/", {"email": alice.email.upper(), "current_password": TEST_PASSWORD}
+    )
     assert response.status_code == 409
 
 

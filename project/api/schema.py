@@ -20,7 +20,11 @@ from project.api.errors import ErrorSerializer
 BAD_QUERY = "an unknown query parameter or an invalid value of one (named in `errors`)"
 ERROR_DESCRIPTIONS = {
     "401": "No credentials, or a token that is unknown, expired or revoked.",
-    "403": "Your role in the project does not allow this (or a failed CSRF check).",
+    "403": (
+        "Your role in the project does not allow this, nor does your API token's scope (a "
+        "read-only token writing; a token limited to some projects creating a project), or a "
+        "failed CSRF check."
+    ),
     "404": "No such object, or one in a project you are not a member of.",
     "406": "No renderer for the requested Accept header.",
     "412": "If-Match named an old version: nothing was changed; the ETag holds the current one.",
@@ -84,6 +88,13 @@ REPLAYED = (
 REPLAYED_HEADER = _header("Idempotent-Replayed", OpenApiTypes.STR, ["201"], REPLAYED)
 #: A POST that answers 202 (``accepted_create`` on the view: an invitation) has no Location.
 REPLAYED_202_HEADER = _header("Idempotent-Replayed", OpenApiTypes.STR, ["202"], REPLAYED)
+NO_STORE_HEADER = _header(
+    "Cache-Control",
+    OpenApiTypes.STR,
+    ["201"],
+    "Always includes `no-store` (with `no-cache, must-revalidate, private, max-age=0`): the "
+    "answer carries a secret that no cache may keep.",
+)
 WWW_AUTHENTICATE_HEADER = _header(
     "WWW-Authenticate", OpenApiTypes.STR, ["401"], '`Bearer realm="api"`'
 )
@@ -122,6 +133,8 @@ class TaskdeskAutoSchema(AutoSchema):
             codes["409"] = CLASH
         if self.method in ("PUT", "PATCH", "DELETE") and self._conditional():
             codes["412"] = ERROR_DESCRIPTIONS["412"]
+        # ``error_descriptions``: {method: {code: text}} for what a view refuses its own way.
+        codes.update(getattr(self.view, "error_descriptions", {}).get(self.method, {}))
         return codes
 
     def get_summary(self) -> str | None:
@@ -200,6 +213,9 @@ class TaskdeskAutoSchema(AutoSchema):
             parameters += [IDEMPOTENCY_KEY, REPLAYED_202_HEADER]
         elif self.method == "POST":
             parameters += [IDEMPOTENCY_KEY, LOCATION_HEADER, REPLAYED_HEADER]
+        if self.method in getattr(self.view, "no_store", ()):
+            # Answers that carry a secret (a new token's) must not be kept by any cache.
+            parameters.append(NO_STORE_HEADER)
         if self._conditional():
             single = not self._is_list_view()
             if self.method in ("PUT", "PATCH", "DELETE"):

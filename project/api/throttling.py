@@ -6,10 +6,19 @@ so that a changed ``REST_FRAMEWORK`` setting (a test, an override) takes effect 
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from project.net import client_ip
+
 
 class SettingsRateMixin:
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request) -> str:
+        """
+        The client address from ``project.net.client_ip`` (TRUSTED_PROXIES), never DRF's own
+        reading of X-Forwarded-For, which believes whatever the client wrote there.
+        """
+        return client_ip(request)
 
 
 class AnonRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):

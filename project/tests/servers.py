@@ -134,6 +134,8 @@ def server_environment(database_url: str, static_root: Path, **overrides: str) -
         REDIS_URL="",
         LOG_LEVEL="WARNING",
         STATIC_ROOT=str(static_root),
+        # Sign-up sends a confirmation: the server prints it instead of needing a mail server.
+        EMAIL_URL="consolemail://",
     )
     env.update(overrides)
     return env
@@ -368,3 +370,105 @@ class TcpProxy:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+NGINX_CONF = """
+{user}
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {root}/access.log;
+    client_body_temp_path {root}/client_body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header Host $http_host;
+            # What the README's Deploy section prescribes: append the socket address to
+            # whatever the client sent.
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (path for path in ("/usr/sbin/nginx",) if os.access(path, os.X_OK)), None
+    )
+
+
+class Nginx:
+    """
+    A private nginx in front of ``upstream_port``: its own configuration, pid, logs and temp
+    files under ``root``, loopback on a free port, in the foreground (``daemon off``).
+    """
+
+    def __init__(self, root: Path, upstream_port: int) -> None:
+        self.root = root
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Nginx:
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed")
+        self.root.mkdir(parents=True, exist_ok=True)
+        config = self.root / "nginx.conf"
+        config.write_text(
+            NGINX_CONF.format(
+                # As root, nginx's workers would run as "nobody" and could not use its temp dirs.
+                user="user root;" if os.geteuid() == 0 else "",
+                root=self.root,
+                port=self.port,
+                upstream=self.upstream_port,
+            )
+        )
+        self.process = subprocess.Popen(
+            [binary, "-p", str(self.root), "-c", str(config), "-e", str(self.root / "error.log"),
+             "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited early:\n{self.log()}")
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"nginx did not start:\n{self.log()}")
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def log(self) -> str:
+        path = self.root / "error.log"
+        stderr = ""
+        if self.process is not None and self.process.poll() is not None and self.process.stderr:
+            stderr = self.process.stderr.read().decode(errors="replace")
+        return stderr + (path.read_text() if path.exists() else "")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)

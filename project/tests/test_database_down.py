@@ -58,7 +58,7 @@ def test_database_refusing_connections_is_a_503_everywhere(tmp_path, static_root
             server.port,
             "POST",
             "/accounts/login/",
-            form={"username": "alice", "password": "whatever", "csrfmiddlewaretoken": csrf},
+            form={"login": "alice", "password": "whatever", "csrfmiddlewaretoken": csrf},
             headers={"Cookie": f"csrftoken={csrf}"},
         )
 

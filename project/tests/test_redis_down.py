@@ -125,6 +125,6 @@ def log_in(port, username, password):
         port,
         "POST",
         "/accounts/login/",
-        form={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
+        form={"login": username, "password": password, "csrfmiddlewaretoken": csrf},
         headers={"Cookie": f"csrftoken={csrf}"},
     )

@@ -14,6 +14,7 @@ import project.settings
 
 BASE_DIR = Path(project.settings.BASE_DIR)
 GOOD_KEY = secrets.token_urlsafe(64)
+OIDC_ISSUER = "https://id.example.com/realms/staff"
 
 
 def run(args, **env):
@@ -56,8 +57,24 @@ def production_env(tmp_path, **overrides):
         ({"SECRET_KEY": "too-short-but-random-a8Z"}, "SECRET_KEY is insecure"),
         ({"SECRET_KEY": "a" * 64}, "SECRET_KEY is insecure"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+        ({"EMAIL_VERIFICATION": "always"}, "EMAIL_VERIFICATION must be one of"),
+        ({"SSO_ONLY": "true"}, "OIDC_ISSUER is not set"),
+        (
+            {"SSO_ONLY": "true", "OIDC_ISSUER": OIDC_ISSUER, "EMAIL_VERIFICATION": "mandatory"},
+            "EMAIL_VERIFICATION must be none",
+        ),
     ],
-    ids=["empty-key", "insecure-prefix", "development-key", "short-key", "repetitive-key", "hosts"],
+    ids=[
+        "empty-key",
+        "insecure-prefix",
+        "development-key",
+        "short-key",
+        "repetitive-key",
+        "hosts",
+        "email-verification",
+        "sso-only-without-issuer",
+        "sso-only-verifying-mail",
+    ],
 )
 def test_refuses_to_start_on_unsafe_production_settings(tmp_path, overrides, reason):
     result = setup_django(**production_env(tmp_path, **overrides))
@@ -92,8 +109,14 @@ def test_starts_with_good_production_settings(tmp_path):
 
 @pytest.mark.parametrize(
     "extra",
-    [{}, {"REDIS_URL": "redis://127.0.0.1:6379/0"}, {"CACHE_URL": "redis://127.0.0.1:6379/1"}],
-    ids=["local-cache", "redis-url", "cache-url"],
+    [
+        {},
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+        {"CACHE_URL": "redis://127.0.0.1:6379/1"},
+        {"OIDC_ISSUER": OIDC_ISSUER, "OIDC_CLIENT_ID": "taskdesk", "OIDC_CLIENT_SECRET": "x"},
+        {"OIDC_ISSUER": OIDC_ISSUER, "SSO_ONLY": "true"},
+    ],
+    ids=["local-cache", "redis-url", "cache-url", "sso", "sso-only"],
 )
 def test_deploy_check_is_clean_with_production_settings(tmp_path, extra):
     result = run(

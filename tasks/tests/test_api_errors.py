@@ -120,6 +120,48 @@ def test_anonymous_throttle_is_per_address(db, settings, api_client):
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize("trusted", [[], ["127.0.0.1"]])
+def test_a_client_supplied_forwarded_for_does_not_evade_the_throttle(
+    db, settings, api_client, trusted
+):
+    """Rotating X-Forwarded-For changes nothing, with or without a trusted proxy in front."""
+    settings.TRUSTED_PROXIES = trusted
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon": "2/min",
+        },
+    }
+    codes = [
+        api_client.get(
+            "/api/v1/schema/", REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR=f"10.1.1.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_the_throttle_is_per_forwarded_address(db, settings, api_client):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon": "2/min",
+        },
+    }
+
+    def get(client_address: str, spoofed: str = "") -> int:
+        chain = f"{spoofed}, {client_address}" if spoofed else client_address
+        return api_client.get(
+            "/api/v1/schema/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=chain
+        ).status_code
+
+    assert [get("198.51.100.1", spoofed=f"10.2.2.{n}") for n in range(3)] == [200, 200, 429]
+    assert get("198.51.100.2") == 200
+
+
 # ---------------------------------------------------------------------------
 # OpenAPI and documentation pages
 # ---------------------------------------------------------------------------

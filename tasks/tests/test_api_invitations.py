@@ -7,11 +7,19 @@ cancel their project's open invitations (``/api/v1/projects/{id}/invitations/``)
 import datetime
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from tasks import services
 from tasks.models import Activity, Invitation, Membership, Role
-from tasks.tests.factories import InvitationFactory, MembershipFactory, ProjectFactory, UserFactory
+from tasks.tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_token,
+)
 
 INVITATIONS = "/api/v1/invitations/"
 
@@ -336,3 +344,35 @@ def test_project_invitations_query_count_is_constant(
     with django_assert_num_queries(3):
         response = alice_client.get(f"{project_invitations_url(project)}?page_size=200")
     assert len(response.json()["results"]) == rows
+
+
+def test_with_mandatory_verification_an_unconfirmed_address_sees_no_invitation(
+    settings, project, token_client
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    owner = Membership.objects.get(project=project, role=Role.OWNER).user
+    services.member_invite(project=project, by=owner, email="claimed@example.com")
+    squatter = UserFactory(username="squatter", email="claimed@example.com")
+    # As signing up leaves it: the address typed, not yet confirmed by its link.
+    EmailAddress.objects.filter(user=squatter).update(verified=False)
+    client = token_client(squatter)
+    assert client.get(INVITATIONS).json()["results"] == []
+    EmailAddress.objects.filter(user=squatter).update(verified=True)
+    assert len(client.get(INVITATIONS).json()["results"]) == 1
+
+
+@pytest.mark.parametrize("scope", ["read_only", "other_project"])
+def test_a_token_cannot_answer_beyond_its_scope(project, oscar, scope):
+    invitation = invite(project, "oscar")
+    elsewhere = ProjectFactory(name="Elsewhere")
+    MembershipFactory(project=elsewhere, user=oscar)
+    limits = {"read_only": True} if scope == "read_only" else {"project_ids": [elsewhere.pk]}
+    _, secret = make_token(oscar, **limits)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    url = f"{INVITATIONS}{invitation.pk}/"
+    assert client.patch(url, {"accepted": True}).status_code == 403
+    assert client.delete(url).status_code == 403
+    assert project.role_of(oscar) is None
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING

@@ -48,6 +48,13 @@ MODELS: dict[str, Model] = {
     "axes.accesslog": Model(object=None, add=False),
     "axes.accessfailurelog": Model(object=None, add=False),
     "accounts.user": Model(object="walt"),
+    # django-allauth's: e-mail addresses, authenticators, sessions, single sign-on.
+    "account.emailaddress": Model(object=None),
+    "mfa.authenticator": Model(object=None),
+    "usersessions.usersession": Model(object=None),
+    "socialaccount.socialapp": Model(object=None),
+    "socialaccount.socialaccount": Model(object=None),
+    "socialaccount.socialtoken": Model(object=None),
     "accounts.apitoken": Model(object="token", add=False),
     "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
     "tasks.membership": Model(object="membership", in_project=True),
@@ -95,7 +102,10 @@ class Case:
 
 SITE: dict[str, list[Case]] = {
     "admin/": [Case("get", "/admin/", staff_only(OK))],
-    "admin/login/": [Case("get", "/admin/login/", lambda row: OK)],
+    # The admin signs in through the site's login page; a signed-in non-staff user is refused.
+    "admin/login/": [
+        Case("get", "/admin/login/", lambda row: 403 if row in ("outsider", "owner") else OK)
+    ],
     "admin/logout/": [Case("post", "/admin/logout/", lambda row: OK)],
     "admin/password_change/": [Case("get", "/admin/password_change/", staff_only(OK))],
     "admin/password_change/done/": [Case("get", "/admin/password_change/done/", staff_only(OK))],
@@ -109,7 +119,7 @@ SITE: dict[str, list[Case]] = {
         Case("get", "/admin/accounts/user/{walt}/password/", needs("change"))
     ],
     # An app's index: staff who may see none of its models get 404.
-    "admin/^(?P<app_label>accounts|auth|axes|tasks)/$": [
+    "admin/^(?P<app_label>account|accounts|auth|axes|mfa|socialaccount|tasks|usersessions)/$": [
         Case("get", "/admin/tasks/", staff_only(lambda row: 404 if row == "staff" else OK))
     ],
     # The admin's catch-all: an unknown admin URL.

@@ -43,7 +43,7 @@ def column(project):
 def test_anonymous_is_sent_to_login(client, project):
     response = client.get(board_url(project))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_outsider_gets_404(client, oscar, project, column):

@@ -31,7 +31,7 @@ def test_anonymous_is_sent_to_login(client, task, erins_comment):
         client.post(delete_url(erins_comment)),
     ]:
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
     assert Comment.objects.count() == 1
 
 
@@ -201,7 +201,7 @@ def test_delete_control_asks_for_the_confirmation_page_without_javascript(
 def test_anonymous_confirmation_goes_to_login(client, erins_comment):
     response = client.get(delete_url(erins_comment))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_outsider_gets_404_for_the_confirmation(client, oscar, erins_comment):

@@ -20,7 +20,7 @@ def section_titles(response):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(DASHBOARD)
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_new_user_is_invited_to_create_a_project(client, oscar):

@@ -46,7 +46,7 @@ def test_anonymous_is_sent_to_login(client, invitation):
         client.post(decline_url(invitation)),
     ):
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_the_invitee_sees_the_invitation_and_not_the_project(oscar, project, invitation):

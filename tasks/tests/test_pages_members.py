@@ -60,7 +60,7 @@ def test_anonymous_is_sent_to_login(client, project, erin):
         client.post(leave_url(project)),
     ):
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
     assert role_of(project, erin) == Role.EDITOR
 
 

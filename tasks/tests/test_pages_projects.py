@@ -40,7 +40,7 @@ def test_anonymous_is_sent_to_login(client, name):
 def test_anonymous_is_sent_to_login_from_project_pages(client, project, name):
     response = client.post(reverse(name, args=[project.pk]), {"name": "Hijack"})
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
     project.refresh_from_db()
     assert project.name == "Alpha"
 

@@ -44,7 +44,7 @@ def test_signed_in_pages_send_a_strict_csp_and_carry_no_inline_code(alice, proje
         reverse("tasks:tag-update", args=[tag.pk]),
         reverse("settings"),
         reverse("tokens"),
-        reverse("password_change"),
+        reverse("account_change_password"),
     ]
     for url in urls:
         response = client.get(url)

@@ -37,7 +37,7 @@ def test_anonymous_is_sent_to_login(client, project, tag):
         client.post(delete_url(tag)),
     ):
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("account_login"))
     assert list(Tag.objects.values_list("name", flat=True)) == ["bug"]
 
 

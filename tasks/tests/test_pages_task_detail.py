@@ -46,7 +46,7 @@ def edit_data(task, **changes):
 def test_anonymous_is_sent_to_login(client, task, name):
     response = client.get(url(name, task))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize(

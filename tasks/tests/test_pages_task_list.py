@@ -36,12 +36,12 @@ def titles(response):
 def test_anonymous_is_sent_to_login(client, project):
     response = client.get(list_url(project))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 def test_anonymous_htmx_page_load_is_sent_to_login_as_a_whole_page(client, project):
     response = client.get(list_url(project), HTTP_HX_REQUEST="true")
-    assert response["HX-Redirect"].startswith(reverse("login"))
+    assert response["HX-Redirect"].startswith(reverse("account_login"))
 
 
 @pytest.mark.parametrize("action", ["quick add", "complete", "comment"])

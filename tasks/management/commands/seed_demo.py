@@ -293,7 +293,7 @@ class Command(BaseCommand):
 
     # Output --------------------------------------------------------------------------------
     def _print_hint(self, passwords: dict[str, str]) -> None:
-        login_url = self.base_url + reverse("login")
+        login_url = self.base_url + reverse("account_login")
         self.stdout.write("")
         self.stdout.write(f"Log in at {login_url} as one of:")
         roles = {
