@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.signals import ALLAUTH_MANAGES_EMAIL
+from accounts.validators import clean_username, normalize_username
 from project.net import client_ip
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.SIGNUP_OPEN and not settings.SOCIALACCOUNT_ONLY
+
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        """
+        Normalised (NFKC), and not like an existing username (``accounts.validators``); then
+        allauth's checks, which run the username field's validators. ``shallow`` (a username
+        allauth makes up for single sign-on) skips the database, as allauth's own check does.
+        """
+        username = normalize_username(username) if shallow else clean_username(username)
+        return super().clean_username(username, shallow=shallow)
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         # allauth records the new account's address itself, unconfirmed (accounts.signals).

@@ -7,14 +7,13 @@ with ``Cache-Control: no-store``); only its hash is stored. Revoking keeps the r
 ``can_manage_tokens``); only a token that may manage tokens reaches these endpoints, and it
 never creates a token that reaches more than itself.
 
-The email address (and the password) cannot be changed with a token at all: a leaked token
-must not take the account. Signed in with a session, changing the email needs the current
-password, and the old address is told.
+The email address and the password are not changed here at all: they change on the settings
+pages, which ask for the password again, confirm a new address before it replaces the old one,
+and tell the old address. A leaked token (or an open browser tab) cannot take the account.
 """
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -23,14 +22,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from accounts.emails import notify_email_changed
+from accounts.forms import INVISIBLE_TOKEN_NAME
 from accounts.models import ApiToken, TokenScope, User, token_scope, validate_time_zone
 from accounts.permissions import CanManageTokens
-from project.api.errors import ConflictError
 from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination
 from project.api.responses import created
 from project.api.throttling import ScopedRateThrottle
+from project.text import clean_single_line
 
 #: Body fields that would change the password: never through the API with a token.
 PASSWORD_FIELDS = frozenset(
@@ -41,20 +40,11 @@ PASSWORD_FIELDS = frozenset(
 class MeSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     email = serializers.EmailField(
-        max_length=254,
+        read_only=True,
         help_text=(
-            "Changing it needs `current_password` and a session sign-in: an API token cannot "
-            "change it. The old address is told of the change."
+            "Changed on the settings page only, where the new address is confirmed before it "
+            "replaces this one (a PATCH that changes it is a 403)."
         ),
-    )
-    current_password = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=4096,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-        help_text="Your current password; required to change `email`, ignored otherwise.",
     )
     time_zone = serializers.CharField(
         max_length=64,
@@ -64,30 +54,11 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "url", "username", "email", "display_name", "time_zone", "current_password"]
-        read_only_fields = ["id", "username"]
+        fields = ["id", "url", "username", "email", "display_name", "time_zone"]
+        read_only_fields = ["id", "username", "email"]
 
     def get_url(self, user: User) -> str:
         return reverse("api:me", request=self.context["request"])
-
-    def validate_email(self, value: str) -> str:
-        clash = User.objects.filter(email__iexact=value).exclude(pk=self.instance.pk).exists()
-        if clash:
-            raise ConflictError("Another account already uses this email address.")
-        return value
-
-    def validate(self, attrs: dict) -> dict:
-        password = attrs.pop("current_password", None)
-        if "email" in attrs and attrs["email"] != self.instance.email:
-            if not password:
-                raise serializers.ValidationError(
-                    {"current_password": ["Enter your current password to change your email."]}
-                )
-            if not self.instance.check_password(password):
-                raise serializers.ValidationError(
-                    {"current_password": ["Your current password is not correct."]}
-                )
-        return attrs
 
 
 def settings_page_url(request) -> str:
@@ -99,21 +70,19 @@ def settings_page_url(request) -> str:
     patch=extend_schema(
         summary="Update your profile",
         description=(
-            "Change your display name, email or time zone (the username is fixed). Changing "
-            "the email needs `current_password` and a session sign-in (an API token gets a 403 "
-            "naming the settings page); the old address is told of the change. The password "
-            "is changed on the settings page only."
+            "Change your display name or time zone (the username is fixed). The email address "
+            "and the password change on the settings page only, never here: a PATCH that "
+            "would change them is a 403 naming that page."
         ),
     ),
 )
 class MeView(generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
     http_method_names = ["get", "patch", "head", "options"]
-    may_conflict = True
     error_descriptions = {
         "PATCH": {
             "403": (
-                "An API token tried to change the email or the password: do that on the "
+                "The body would change the email address or the password: do that on the "
                 "settings page (or a read-only token tried to write)."
             ),
         },
@@ -123,12 +92,11 @@ class MeView(generics.RetrieveUpdateAPIView):
         return self.request.user
 
     def update(self, request, *args, **kwargs):
-        if token_scope(request.user) is not None:
-            self._refuse_account_changes(request)
+        self._refuse_account_changes(request)
         return super().update(request, *args, **kwargs)
 
     def _refuse_account_changes(self, request) -> None:
-        """With a token, the email and the password are not changeable here (403)."""
+        """The email and the password are not changeable here, by token or session (403)."""
         data = request.data if isinstance(request.data, dict) else {}
         email = data.get("email")
         changes_email = "email" in data and (
@@ -136,21 +104,9 @@ class MeView(generics.RetrieveUpdateAPIView):
         )
         if changes_email or PASSWORD_FIELDS & set(data):
             raise exceptions.PermissionDenied(
-                "An API token cannot change your email address or password. Sign in and "
-                f"change them on your settings page: {settings_page_url(request)}"
+                "Your email address and password change on your settings page only, where "
+                f"the password is asked again: {settings_page_url(request)}"
             )
-
-    def perform_update(self, serializer: MeSerializer) -> None:
-        user = serializer.instance
-        old_address = User.objects.filter(pk=user.pk).values_list("email", flat=True).get()
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            # Someone took the same email between our check and the write.
-            raise ConflictError("Another account already uses this email address.") from None
-        if user.email != old_address:
-            notify_email_changed(user, old_address, request=self.request)
 
 
 def describe_scope(scope: TokenScope) -> str:
@@ -223,6 +179,13 @@ class TokenSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "nullable": True})
     def get_token(self, token: ApiToken) -> str | None:
         return getattr(token, "secret", None)
+
+    def validate_name(self, value: str) -> str:
+        # What the model field would store; refused here if that is nothing.
+        value = clean_single_line(value)
+        if not value:
+            raise serializers.ValidationError(INVISIBLE_TOKEN_NAME)
+        return value
 
     def validate_projects(self, value: list[int]) -> list[int]:
         """Only projects the caller can see (through a limited token: among its own)."""

@@ -1,19 +1,19 @@
-"""Sign-in, profile, API token, two-factor code and session forms (lockouts: accounts.lockout)."""
+"""Sign-in, profile, API token and session forms (two-factor: mfa_forms; lockouts: lockout)."""
 
 from __future__ import annotations
 
 import datetime
 
 from allauth.account import forms as allauth_forms
-from allauth.account.adapter import get_adapter
-from allauth.core import context, ratelimit
-from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.usersessions.internal import flows as usersessions_flows
 from allauth.usersessions.models import UserSession
 from django import forms
 from django.utils import timezone
 
 from accounts.models import ApiToken, User, available_time_zones
+from project.text import clean_single_line
+
+INVISIBLE_TOKEN_NAME = "Give the token a name that shows (not only invisible characters)."
 
 
 class LoginForm(allauth_forms.LoginForm):
@@ -76,6 +76,12 @@ class TokenCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["projects"].queryset = projects
 
+    def clean_name(self) -> str:
+        name = clean_single_line(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(INVISIBLE_TOKEN_NAME)
+        return name
+
     def clean_expires_on(self) -> datetime.date | None:
         day = self.cleaned_data.get("expires_on")
         if day is not None and day < timezone.localdate():
@@ -100,32 +106,6 @@ class TokenCreateForm(forms.Form):
             project_ids=[project.pk for project in data["projects"]],
             can_manage_tokens=data["can_manage_tokens"],
         )
-
-
-class PerAccountCodeLimit:
-    """
-    Wrong two-factor codes are limited per account too (``ACCOUNT_RATE_LIMITS["mfa_code"]``),
-    not only per address as django-allauth does: six digits must not be guessable by someone
-    who has the password and many addresses. A right code clears the count.
-    """
-
-    user: User
-
-    def clean_code(self) -> str:
-        key = f"mfa-code-user-{self.user.pk}"
-        if not ratelimit.consume(context.request, action="mfa_code", key=key):
-            raise get_adapter().validation_error("too_many_login_attempts")
-        code = super().clean_code()
-        ratelimit.clear(context.request, action="mfa_code", key=key)
-        return code
-
-
-class TwoFactorAuthenticateForm(PerAccountCodeLimit, AuthenticateForm):
-    """The second step of signing in."""
-
-
-class TwoFactorReauthenticateForm(PerAccountCodeLimit, ReauthenticateForm):
-    """Confirming it is you with a code before a sensitive change."""
 
 
 class SessionsForm(forms.Form):

@@ -110,7 +110,12 @@ class StaffTwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.conf import settings
 
-        if settings.REQUIRE_STAFF_2FA and self.needs_second_factor(request):
+        # With SSO_ONLY the provider asks for the second factor (allauth.mfa is not installed).
+        if (
+            settings.REQUIRE_STAFF_2FA
+            and not settings.SOCIALACCOUNT_ONLY
+            and self.needs_second_factor(request)
+        ):
             from django.contrib import messages
             from django.shortcuts import redirect
 

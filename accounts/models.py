@@ -11,6 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import (
+    LEGACY_KEY_SEPARATOR,
+    USERNAME_HELP_TEXT,
+    USERNAME_MAX_LENGTH,
+    username_key,
+    validate_username,
+)
+from project.text import SingleLineCharField
 
 
 def validate_time_zone(value: str) -> None:
@@ -30,10 +40,39 @@ class TaskdeskUserManager(UserManager):
         return self.get(**{self.model.USERNAME_FIELD: username})
 
 
-class User(AbstractUser):
-    """A person who signs in. Email is unique ignoring case (empty for some staff accounts)."""
+class UsernameKeyField(models.CharField):
+    """
+    ``User.username_key``, kept in step with the username on every save (see
+    ``accounts.validators``). An account that already looked like another one when the keys
+    were added keeps its marked key (``<key>#<id>``) until its username changes.
+    """
 
-    display_name = models.CharField(max_length=150, blank=True)
+    def pre_save(self, model_instance, add):
+        key = username_key(model_instance.username)
+        current = getattr(model_instance, self.attname) or ""
+        if current != key and not current.startswith(key + LEGACY_KEY_SEPARATOR):
+            setattr(model_instance, self.attname, key)
+        return getattr(model_instance, self.attname)
+
+
+class User(AbstractUser):
+    """
+    A person who signs in. Email is unique ignoring case (empty for some staff accounts). The
+    username is unique ignoring case and look-alikes (``accounts.validators``).
+    """
+
+    username = models.CharField(
+        _("username"),
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        help_text=USERNAME_HELP_TEXT,
+        validators=[validate_username],
+        error_messages={"unique": _("A user with that username already exists.")},
+    )
+    #: A digest of the username's look-alike skeleton; its unique index is what refuses
+    #: "аlice" (Cyrillic а) next to "alice" even when both sign up at the same moment.
+    username_key = UsernameKeyField(max_length=100, unique=True, editable=False)
+    display_name = SingleLineCharField(max_length=150, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
 
     objects = TaskdeskUserManager()
@@ -41,6 +80,14 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
         constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                # Accounts that already clashed when this rule came keep working (their key
+                # is marked); everyone else is unique ignoring case.
+                condition=~models.Q(username_key__contains=LEGACY_KEY_SEPARATOR),
+                name="user_username_unique_ci",
+                violation_error_message="A user with that username already exists.",
+            ),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),
@@ -151,7 +198,7 @@ class ApiToken(models.Model):
     LAST_USED_RESOLUTION = timedelta(minutes=1)
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
+    name = SingleLineCharField(max_length=100)
     prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,7 @@ def moved(pattern_name: str) -> RedirectView:
 # sessions page (allauth's view, extended), and Django's old addresses of the password
 # pages, which redirect.
 urlpatterns = [
+    path("signup/", views.SignupView.as_view(), name="account_signup"),
     path("settings/", views.ProfileView.as_view(), name="settings"),
     path("settings/tokens/", views.TokenListView.as_view(), name="tokens"),
     path("settings/tokens/new/", views.TokenCreateView.as_view(), name="token-create"),

@@ -1,10 +1,13 @@
-"""Profile settings, API tokens and sessions (django-allauth serves the other account pages)."""
+"""Sign-up (allauth's, guarding a race), profile settings, API tokens and sessions."""
 
 from __future__ import annotations
 
+from allauth.account.views import SignupView as AllauthSignupView
 from allauth.usersessions.views import ListUserSessionsView
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
@@ -15,9 +18,31 @@ from django.views.generic import TemplateView, UpdateView
 from accounts.forms import ProfileForm, SessionsForm, TokenCreateForm
 from accounts.models import ApiToken, User
 from accounts.useragent import describe_user_agent
+from accounts.validators import clean_username
 
 #: Session key of a just-created token's id and secret, until the token list shows it once.
 NEW_TOKEN_SESSION_KEY = "accounts:new-api-token"
+
+
+class SignupView(AllauthSignupView):
+    """
+    allauth's sign-up, but a look-alike username (or an email address) that someone else took
+    between the form's checks and the write is the form's error, not a 500: the unique indexes
+    keep one of the two accounts and the other person is asked to choose again.
+    """
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            try:
+                clean_username(form.cleaned_data.get("username", ""))
+            except ValidationError as error:
+                form.add_error("username", error)
+            else:
+                form.add_error(None, "This account could not be created; please try again.")
+            return self.form_invalid(form)
 
 
 class ProfileView(LoginRequiredMixin, UpdateView):

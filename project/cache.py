@@ -4,10 +4,12 @@ slower and less guarded, while Redis is stopped, restarting or frozen.
 
 ``ResilientRedisCache`` is Django's Redis backend with short timeouts and no retries. When a
 call fails it answers as an empty cache would — reads miss, writes are dropped, ``add``
-reports the key as taken, ``incr`` the key as missing — logs once, and for the next
+reports the key as stored, ``incr`` the key as missing — logs once, and for the next
 ``OUTAGE_SECONDS`` does not try Redis at all in this process, so a frozen Redis costs one
 timeout per process and window rather than one per call. What relies on the cache degrades
-accordingly: throttles let requests through, nothing is deduplicated by ``add``.
+accordingly: throttles and rate limits let requests through (django-allauth's, whose lock is
+an ``add``, included: a stopped Redis must not refuse every sign-in), nothing is deduplicated
+by ``add``.
 
 Dropped deletes cannot be replayed, so a value that must never be served stale does not
 belong in this cache (sessions stay in the database for this reason).
@@ -88,7 +90,7 @@ class ResilientRedisCache(RedisCache):
             return fallback
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._guarded(False, "add", key, value, timeout, version)
+        return self._guarded(True, "add", key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._guarded(default, "get", key, default, version)

@@ -49,6 +49,12 @@ if not DEBUG:
         )
     if not ALLOWED_HOSTS:
         refuse_to_start("ALLOWED_HOSTS is empty and DEBUG is off; list the host names served.")
+    if "*" in (host.strip() for host in ALLOWED_HOSTS):
+        # "*" accepts any Host header, so password-reset links and absolute URLs could name a
+        # host an attacker chose.
+        refuse_to_start(
+            "ALLOWED_HOSTS contains '*' and DEBUG is off; list the host names served instead."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -244,7 +250,7 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "confirm_email": "1/3m/key",
     "reauthenticate": "10/m/user",
-    # Two-factor codes tried per account (accounts.forms.TwoFactorAuthenticateForm).
+    # Two-factor codes tried per account (accounts.mfa_forms.TwoFactorAuthenticateForm).
     "mfa_code": env.str("RATE_LIMIT_MFA_CODE", default="10/10m/key"),
 }
 
@@ -260,8 +266,8 @@ REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=False)
 # Wrong two-factor codes: besides the per-address limit on failed sign-ins, a few per account
 # (whoever is guessing, from however many addresses), for sign-in and re-authentication alike.
 MFA_FORMS = {
-    "authenticate": "accounts.forms.TwoFactorAuthenticateForm",
-    "reauthenticate": "accounts.forms.TwoFactorReauthenticateForm",
+    "authenticate": "accounts.mfa_forms.TwoFactorAuthenticateForm",
+    "reauthenticate": "accounts.mfa_forms.TwoFactorReauthenticateForm",
 }
 
 # Single sign-on with one OpenID Connect provider (Keycloak, Authentik, Google, Entra ID, …),

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import READ_ONLY_TOKEN, token_scope
+from project.text import MultiLineTextField, SingleLineCharField
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #3b82f6."
@@ -163,8 +164,8 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     DEFAULT_COLOUR = "#3b82f6"
 
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    name = SingleLineCharField(max_length=100)
+    description = MultiLineTextField(blank=True)
     colour = models.CharField(max_length=7, default=DEFAULT_COLOUR, validators=[colour_validator])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -406,7 +407,7 @@ class Tag(models.Model):
     DEFAULT_COLOUR = "#64748b"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=50)
+    name = SingleLineCharField(max_length=50)
     colour = models.CharField(max_length=7, default=DEFAULT_COLOUR, validators=[colour_validator])
 
     objects = TagQuerySet.as_manager()
@@ -514,8 +515,8 @@ class Task(models.Model):
     TITLE_MAX_LENGTH = 200
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
-    title = models.CharField(max_length=TITLE_MAX_LENGTH)
-    description = models.TextField(blank=True)
+    title = SingleLineCharField(max_length=TITLE_MAX_LENGTH)
+    description = MultiLineTextField(blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.TODO)
     priority = models.CharField(max_length=10, choices=Priority, default=Priority.NONE)
     due_date = models.DateField(null=True, blank=True)
@@ -628,7 +629,7 @@ class Comment(models.Model):
         null=True,
         related_name="comments",
     )
-    body = models.TextField()
+    body = MultiLineTextField()
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
 

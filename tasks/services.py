@@ -12,6 +12,9 @@ in that same transaction, and decides itself whether ``by`` may make the change:
 - the rules of members (the last owner stays, nobody raises their own role) and comments (only
   the author edits or deletes one).
 
+Names, titles, tags, descriptions and comments lose invisible and text-direction characters in
+their model fields (``project.text``), here as in the admin; one that was nothing else is blank.
+
 Rule violations raise Django's ``ValidationError`` (field → messages), a uniqueness clash or a
 concurrent change that makes the request moot raises ``Conflict``, a write based on an old
 version raises ``StaleVersion``, and an object that vanished meanwhile raises ``Http404``.
@@ -39,6 +42,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from project.exceptions import Conflict, StaleVersion
+from project.text import clean_multiline, clean_single_line
 from tasks.models import (
     ROLE_RANK,
     Activity,
@@ -796,6 +800,11 @@ def task_update(
         project=project,
         position=position,
     )
+    # Cleaned as the fields will store them, so invisible characters alone are no change.
+    if "title" in fields:
+        fields["title"] = clean_single_line(fields["title"] or "")
+    if "description" in fields:
+        fields["description"] = clean_multiline(fields["description"] or "")
     new_tags = None if tags is UNCHANGED else tags
     target = fields.pop("project", None)
     current, new_project = _lock_task(task, by, expected_version, as_staff=as_staff, target=target)
@@ -951,7 +960,7 @@ def _comment_activity(comment: Comment, by: User, verb: str) -> None:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").strip()
+    body = clean_multiline(body or "")
     if not body:
         raise ValidationError({"body": "Write something first."})
     return body

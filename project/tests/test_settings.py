@@ -57,6 +57,8 @@ def production_env(tmp_path, **overrides):
         ({"SECRET_KEY": "too-short-but-random-a8Z"}, "SECRET_KEY is insecure"),
         ({"SECRET_KEY": "a" * 64}, "SECRET_KEY is insecure"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is empty"),
+        ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS contains '*'"),
+        ({"ALLOWED_HOSTS": "tasks.example.com, *"}, "ALLOWED_HOSTS contains '*'"),
         ({"EMAIL_VERIFICATION": "always"}, "EMAIL_VERIFICATION must be one of"),
         ({"SSO_ONLY": "true"}, "OIDC_ISSUER is not set"),
         (
@@ -71,6 +73,8 @@ def production_env(tmp_path, **overrides):
         "short-key",
         "repetitive-key",
         "hosts",
+        "any-host",
+        "any-host-among-others",
         "email-verification",
         "sso-only-without-issuer",
         "sso-only-verifying-mail",
@@ -102,6 +106,11 @@ def test_manage_py_refuses_just_as_plainly(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_any_host_is_fine_while_debugging(tmp_path):
+    result = setup_django(**production_env(tmp_path, DEBUG="true", ALLOWED_HOSTS="*"))
+    assert result.returncode == 0, result.stderr
+
+
 def test_starts_with_good_production_settings(tmp_path):
     result = setup_django(**production_env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -127,8 +136,8 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path, extra):
     assert "no issues" in result.stdout
 
 
-def test_security_headers(client):
-    response = client.get(reverse("admin:login"))
+def test_security_headers(client, db):
+    response = client.get(reverse("account_login"))
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]
     assert "default-src 'self'" in csp

@@ -135,9 +135,15 @@ class ServiceAdmin(admin.ModelAdmin):
         to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         # What a deletion takes with it (a project's members, tags, tasks) is the domain's
         # call: the permission that counts is the one to delete this model, not one for each
-        # kind of row it cascades to (memberships cannot be deleted here on their own).
+        # kind of row it cascades to (memberships cannot be deleted here on their own). Each
+        # selected row still needs it (``has_delete_permission(request, obj)``: a superuser's
+        # account, say): one that may not go stops the whole deletion.
         if self.has_delete_permission(request):
-            perms_needed = set()
+            perms_needed = {
+                self.opts.verbose_name
+                for obj in objs
+                if not self.has_delete_permission(request, obj)
+            }
         return to_delete, model_count, perms_needed, protected
 
     def delete_view(self, request, object_id, extra_context=None):

@@ -6,21 +6,31 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
 (archived). Rows:
 
 - ``anonymous``; ``outsider`` (oscar, signed up, member of nothing); ``staff`` (is_staff, no
-  model permissions, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner``
-  (alice) in ``alpha``; an open invitation to each project is addressed to oscar;
+  model permissions, member of nothing); ``clerk`` (staff holding every model permission but
+  no superuser, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner`` (alice)
+  in ``alpha``; an open invitation to each project is addressed to oscar;
 - ``archived-viewer``, ``archived-editor``, ``archived-owner``: the same people, on the same
   routes, pointed at ``attic``.
 
-The admin matrix adds ``viewonly`` (staff with the view permission of every model) and
-``superuser``.
+The admin matrix adds the other staff rows of ``STAFF_GRANTS``, each holding only some model
+permissions (``viewonly`` may view every model, ``userclerk`` view and change people and
+their tokens, ``taskreader`` view what the tasks app holds, ``groupclerk`` everything about
+groups and is in the ``group``), and ``superuser``. Its targets besides the project's rows:
+``walt`` (an ordinary account), ``root`` (the superuser, with a token ``root_token``) and
+``colleague`` (staff with a permission of their own); walt's and root's e-mail address, second
+factor, linked sign-in and its token (``walt_address``, ``root_factor``…).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
 
 from accounts.models import ApiToken, User
@@ -39,12 +49,48 @@ from tasks.tests.factories import (
 
 MEMBER_ROWS = ["viewer", "editor", "owner"]
 ARCHIVED_ROWS = [f"archived-{role}" for role in MEMBER_ROWS]
-ROWS = ["anonymous", "outsider", "staff", *MEMBER_ROWS, *ARCHIVED_ROWS]
+#: Signed in but in no project: model permissions open the admin, never a project.
+NON_MEMBERS = ("outsider", "staff", "clerk")
+ROWS = ["anonymous", *NON_MEMBERS, *MEMBER_ROWS, *ARCHIVED_ROWS]
 
 LOGIN = "login"  # an outcome: sent to the log-in page
 OK = "ok"  # an outcome: allowed (2xx, or a redirect anywhere but the log-in page)
 
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
+
+
+#: Which model permissions someone holds: ``(app_label, model_name, action)`` → holds
+#: ``<app_label>.<action>_<model_name>``.
+Holds = Callable[[str, str, str], bool]
+
+#: The staff rows of the admin matrix that are no superusers, and the model permissions each
+#: holds (besides ``is_staff``); a row holds exactly the permissions its function accepts.
+STAFF_GRANTS: dict[str, Holds] = {
+    "staff": lambda app, model, action: False,
+    "viewonly": lambda app, model, action: action == "view",
+    "userclerk": lambda app, model, action: (
+        model in ("user", "apitoken") and app == "accounts" and action in ("view", "change")
+    ),
+    "taskreader": lambda app, model, action: app == "tasks" and action == "view",
+    "groupclerk": lambda app, model, action: (app, model) == ("auth", "group"),
+    "clerk": lambda app, model, action: True,
+}
+
+
+def grant(user: User, holds: Holds) -> None:
+    """Give ``user`` exactly the model permissions ``holds(app, model, action)`` accepts."""
+    permissions = Permission.objects.select_related("content_type")
+    user.user_permissions.set(
+        [
+            permission
+            for permission in permissions
+            if holds(
+                permission.content_type.app_label,
+                permission.content_type.model,
+                permission.codename.split("_", 1)[0],
+            )
+        ]
+    )
 
 
 @dataclasses.dataclass
@@ -61,23 +107,42 @@ class World:
         return self.ids["attic" if row.startswith("archived-") else "alpha"]
 
 
+def personal_rows(person: User, name: str) -> dict[str, int]:
+    """What django-allauth keeps for ``person``: ``<name>_address``, ``_factor``, ``_link``…"""
+    linked = SocialAccount.objects.create(user=person, provider="openid_connect", uid=name)
+    return {
+        f"{name}_address": EmailAddress.objects.get(user=person, primary=True).pk,
+        f"{name}_factor": Authenticator.objects.create(
+            user=person, type=Authenticator.Type.TOTP, data={"secret": "A" * 32}
+        ).pk,
+        f"{name}_link": linked.pk,
+        f"{name}_link_token": SocialToken.objects.create(account=linked, token=name).pk,
+    }
+
+
 def build_world() -> World:
     alice = UserFactory(username="m-alice", display_name="Alice Owner")
     erin = UserFactory(username="m-erin", display_name="Erin Editor")
     victor = UserFactory(username="m-victor", display_name="Victor Viewer")
     oscar = UserFactory(username="m-oscar", display_name="Oscar Outsider")
-    stan = UserFactory(username="m-stan", display_name="Stan Staff", is_staff=True)
-    vera = UserFactory(username="m-vera", display_name="Vera Viewonly", is_staff=True)
-    vera.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    staff = {}
+    for row, holds in STAFF_GRANTS.items():
+        staff[row] = UserFactory(username=f"m-{row}", display_name=row.title(), is_staff=True)
+        grant(staff[row], holds)
+    group = Group.objects.create(name="m-support")
+    staff["groupclerk"].groups.add(group)
     root = UserFactory(username="m-root", is_staff=True, is_superuser=True)
+    colleague = UserFactory(username="m-colleague", is_staff=True)
+    grant(colleague, lambda app, model, action: (model, action) == ("project", "delete"))
     walt = UserFactory(username="m-walt", display_name="Walt Member")
     newcomer = UserFactory(username="m-newcomer")
     token, _ = make_token(alice, name="alice's laptop")
+    root_token, _ = make_token(root, name="root's laptop")
+    personal = {**personal_rows(walt, "walt"), **personal_rows(root, "root")}
     people = {
         "anonymous": None,
         "outsider": oscar,
-        "staff": stan,
-        "viewonly": vera,
+        **staff,
         "superuser": root,
         "viewer": victor,
         "editor": erin,
@@ -109,12 +174,17 @@ def build_world() -> World:
             "newcomer": newcomer.pk,
             "token": token.pk,
             "user": walt.pk,
+            "root": root.pk,
+            "root_token": root_token.pk,
+            "colleague": colleague.pk,
+            "group": group.pk,
             "invitation": invitation.pk,
+            **personal,
         }
     # Archived the way the product does it, after its contents exist.
     Project.objects.filter(pk=projects["attic"].pk).update(is_archived=True)
-    users = [alice, erin, victor, oscar, stan, vera, root, walt, newcomer]
-    return World(people=people, projects=projects, ids=ids, created=users)
+    users = [alice, erin, victor, oscar, *staff.values(), root, colleague, walt, newcomer]
+    return World(people=people, projects=projects, ids=ids, created=[*users, group])
 
 
 def destroy_world(world: World) -> None:
@@ -127,9 +197,12 @@ def destroy_world(world: World) -> None:
     Invitation.objects.filter(project__in=projects).delete()
     Membership.objects.filter(project__in=projects).delete()
     projects.delete()
-    users = User.objects.filter(pk__in=[user.pk for user in world.created])
+    users = User.objects.filter(pk__in=[row.pk for row in world.created if isinstance(row, User)])
     ApiToken.objects.filter(user__in=users).delete()
     users.delete()
+    Group.objects.filter(
+        pk__in=[row.pk for row in world.created if isinstance(row, Group)]
+    ).delete()
 
 
 def expected(row: str, *, needs: str, write: bool, archived_ok: bool = False):
@@ -141,7 +214,7 @@ def expected(row: str, *, needs: str, write: bool, archived_ok: bool = False):
     """
     if row == "anonymous":
         return LOGIN
-    if row in ("outsider", "staff"):
+    if row in NON_MEMBERS:
         return 404
     role = row.removeprefix("archived-")
     if row.startswith("archived-") and write and not archived_ok:

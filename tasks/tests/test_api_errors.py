@@ -235,9 +235,10 @@ def test_the_rest_of_the_site_keeps_the_strict_policy(client):
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
 
 
-def test_browsable_api_login_link(db):
-    response = Client().get("/api/v1/auth/login/")
-    assert response.status_code == 200
+def test_browsable_api_login_link_leads_to_the_site_login(db):
+    response = Client().get("/api/v1/auth/login/?next=/api/v1/tasks/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/v1/tasks/"
 
 
 def test_schema_validates_without_warnings(db, tmp_path):

@@ -1,8 +1,12 @@
 """
 Every admin route × the people who may or may not run the installation (DESIGN §4, §5):
-anyone who is not staff (a project owner included) → the admin's log-in page, staff without a
-model's permission → 403, staff with only the view permission → reads, the superuser →
-everything the model admin offers; deleting anything inside an archived project → 403.
+anyone who is not staff (a project owner included) → the admin's log-in page; staff who are
+no superusers → what their model permissions allow (``STAFF_GRANTS``: none, view only, only
+people and tokens, only the tasks app's reads, only groups, all) and 403 for the rest; the
+superuser → everything the model admin offers; deleting anything inside an archived project
+→ 403. Staff accounts and superusers (and their tokens) are changed, deleted or given a
+password by a superuser only, other staff with the view permission may read them; one's own
+account by whoever may change people.
 
 Routes come from the URLconf and the admin's registry: a registered model missing from
 ``MODELS``, or an admin route that is neither a model's page nor in ``SITE``, fails
@@ -23,11 +27,20 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 
 from tasks.models import Task
-from tasks.tests.matrix_world import LOGIN, OK, build_world, destroy_world, outcome
+from tasks.tests.matrix_world import (
+    LOGIN,
+    OK,
+    STAFF_GRANTS,
+    build_world,
+    destroy_world,
+    outcome,
+)
 
-ROWS = ["anonymous", "outsider", "owner", "staff", "viewonly", "superuser", "archived-superuser"]
+ROWS = ["anonymous", "outsider", "owner", *STAFF_GRANTS, "superuser", "archived-superuser"]
 NOT_STAFF = ("anonymous", "outsider", "owner")
+SUPERUSERS = ("superuser", "archived-superuser")
 ADMIN_LOGIN = "/admin/login/"
+ACTIONS = ("view", "add", "change", "delete")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,22 +53,28 @@ class Model:
     delete: bool = True  # …delete one
     in_project: bool = False  # lives inside a project: deleting it when archived is refused
     archived_delete_ok: bool = False  # the project itself: an owner may delete it archived
+    #: More rows to open that only a superuser may change or delete (staff accounts, what
+    #: speaks for them).
+    guarded: tuple[str, ...] = ()
+    own: bool = False  # also open the row's own account ("me")
+    superuser_only: bool = False  # other staff get 403 whatever permissions they hold
 
 
 MODELS: dict[str, Model] = {
-    "auth.group": Model(object=None),
+    "auth.group": Model(object="group"),
     "axes.accessattempt": Model(object=None, add=False),
     "axes.accesslog": Model(object=None, add=False),
     "axes.accessfailurelog": Model(object=None, add=False),
-    "accounts.user": Model(object="walt"),
+    "accounts.user": Model(object="walt", guarded=("root", "colleague"), own=True),
     # django-allauth's: e-mail addresses, authenticators, sessions, single sign-on.
-    "account.emailaddress": Model(object=None),
-    "mfa.authenticator": Model(object=None),
+    "account.emailaddress": Model(object="walt_address", guarded=("root_address",)),
+    "mfa.authenticator": Model(object="walt_factor", guarded=("root_factor",)),
     "usersessions.usersession": Model(object=None),
-    "socialaccount.socialapp": Model(object=None),
-    "socialaccount.socialaccount": Model(object=None),
-    "socialaccount.socialtoken": Model(object=None),
-    "accounts.apitoken": Model(object="token", add=False),
+    # Who may sign in as whom, and the client secret: a superuser's.
+    "socialaccount.socialapp": Model(object=None, superuser_only=True),
+    "socialaccount.socialaccount": Model(object="walt_link", guarded=("root_link",)),
+    "socialaccount.socialtoken": Model(object="walt_link_token", guarded=("root_link_token",)),
+    "accounts.apitoken": Model(object="token", add=False, guarded=("root_token",)),
     "tasks.project": Model(object="project", in_project=True, archived_delete_ok=True),
     "tasks.membership": Model(object="membership", in_project=True),
     "tasks.tag": Model(object="tag", in_project=True),
@@ -79,17 +98,47 @@ def staff_only(ok_for_staff):
     return expect
 
 
-def needs(permission: str):
-    """Staff with ``permission`` (``view``, ``add``, ``change``, ``delete``) → ok, else 403."""
+APPS = sorted({label.split(".")[0] for label in MODELS})
 
-    def expect(row: str):
-        if row == "staff":
-            return 403
-        if row == "viewonly":
-            return OK if permission == "view" else 403
-        return OK
 
-    return staff_only(expect)
+def may(row: str, label: str, action: str) -> bool:
+    """Whether a staff row holds ``action`` on the model ``label`` (Django's rules)."""
+    if row in SUPERUSERS:
+        return True
+    if MODELS[label].superuser_only:
+        return False
+    app, model = label.split(".")
+    holds = STAFF_GRANTS[row]
+    if action == "view":  # the change permission lets one view too
+        return holds(app, model, "view") or holds(app, model, "change")
+    return holds(app, model, action)
+
+
+def needs(label: str, action: str):
+    """Staff holding ``action`` (``view``, ``add``, ``change``, ``delete``) → ok, else 403."""
+    return staff_only(lambda row: OK if may(row, label, action) else 403)
+
+
+def superuser_only():
+    return staff_only(lambda row: OK if row in SUPERUSERS else 403)
+
+
+def app_index(app: str):
+    """An app's index: staff who may do nothing with any of its models get 404."""
+    labels = [label for label in MODELS if label.startswith(app + ".")]
+    return staff_only(
+        lambda row: OK if any(may(row, label, a) for label in labels for a in ACTIONS) else 404
+    )
+
+
+def user_targets() -> list[tuple[str, bool]]:
+    """The accounts the user admin's object pages open: (placeholder, only for a superuser)."""
+    model = MODELS["accounts.user"]
+    return [
+        (model.object, False),
+        *((target, True) for target in model.guarded),
+        *([("me", False)] if model.own else []),
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,11 +165,17 @@ SITE: dict[str, list[Case]] = {
         Case("get", "/admin/r/{content_type}/{task}/", staff_only(OK))
     ],
     "admin/accounts/user/<id>/password/": [
-        Case("get", "/admin/accounts/user/{walt}/password/", needs("change"))
+        Case(
+            method,
+            f"/admin/accounts/user/{{{target}}}/password/",
+            superuser_only() if guarded else needs("accounts.user", "change"),
+        )
+        for target, guarded in user_targets()
+        for method in ("get", "post")
     ],
-    # An app's index: staff who may see none of its models get 404.
-    "admin/^(?P<app_label>account|accounts|auth|axes|mfa|socialaccount|tasks|usersessions)/$": [
-        Case("get", "/admin/tasks/", staff_only(lambda row: 404 if row == "staff" else OK))
+    # An app's index: staff who may do nothing with any of its models get 404.
+    "admin/^(?P<app_label>" + "|".join(APPS) + ")/$": [
+        Case("get", f"/admin/{app}/", app_index(app)) for app in APPS
     ],
     # The admin's catch-all: an unknown admin URL.
     "admin/(?P<url>.*)$": [Case("get", "/admin/no-such-page/", staff_only(404))],
@@ -130,13 +185,22 @@ SITE: dict[str, list[Case]] = {
 def model_cases(label: str, model: Model) -> list[Case]:
     base = "/admin/{}/{}/".format(*label.split("."))
     cases = [
-        Case("get", base, needs("view")),
-        Case("get", base + "add/", needs("add") if model.add else staff_only(403)),
+        Case("get", base, needs(label, "view")),
+        Case("get", base + "add/", needs(label, "add") if model.add else staff_only(403)),
     ]
     if model.object is None:
         return cases
-    obj = base + "{" + model.object + "}/"
-    may_delete = needs("delete") if model.delete else staff_only(403)
+    targets = [model.object, *model.guarded, *(["me"] if model.own else [])]
+    return [*cases, *(c for t in targets for c in object_cases(label, model, base, t))]
+
+
+def object_cases(label: str, model: Model, base: str, target: str) -> list[Case]:
+    obj = base + "{" + target + "}/"
+    if target in model.guarded:
+        may_change = may_delete = superuser_only()
+    else:
+        may_change = needs(label, "change") if model.change else staff_only(403)
+        may_delete = needs(label, "delete") if model.delete else staff_only(403)
 
     def delete_post(row: str):
         if row == "archived-superuser" and model.in_project and not model.archived_delete_ok:
@@ -144,9 +208,10 @@ def model_cases(label: str, model: Model) -> list[Case]:
         return may_delete(row)
 
     return [
-        *cases,
-        Case("get", obj + "change/", needs("view")),
-        Case("get", obj + "history/", needs("view")),
+        Case("get", obj + "change/", needs(label, "view")),
+        # A post with nothing in it: refused, or the form shown again with its errors.
+        Case("post", obj + "change/", may_change, {"_save": "Save"}),
+        Case("get", obj + "history/", needs(label, "view")),
         # The old URL of the change page: a redirect to it for any staff (Django's).
         Case("get", obj, staff_only(OK)),
         Case("get", obj + "delete/", may_delete),
@@ -224,11 +289,11 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("row", ROWS)
 def test_admin_matrix(db, world, case, row):
-    ids = world.ids_for(row)
+    person = world.person(row)
+    ids = {**world.ids_for(row), "me": person.pk if person else world.ids_for(row)["walt"]}
     path = case.path.format(**ids, content_type=world.content_type)
     resolve(path)  # a request to a real route
     client = Client()
-    person = world.person(row)
     if person is not None:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.cookies[person.pk]
     response = getattr(client, case.method)(path, case.data or {})

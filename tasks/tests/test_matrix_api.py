@@ -16,7 +16,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from rest_framework.test import APIClient
 
 from tasks.tests.factories import make_token
-from tasks.tests.matrix_world import RANK, ROWS, build_world, destroy_world
+from tasks.tests.matrix_world import NON_MEMBERS, RANK, ROWS, build_world, destroy_world
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -35,7 +35,7 @@ def member(needs: str, ok: int, *, write: bool, archived_ok: bool = False, outsi
     def expect(row: str) -> int:
         if row == "anonymous":
             return 401
-        if row in ("outsider", "staff"):
+        if row in NON_MEMBERS:
             return outsider
         role = row.removeprefix("archived-")
         if row.startswith("archived-") and write and not archived_ok:

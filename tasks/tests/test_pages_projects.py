@@ -33,7 +33,7 @@ def test_anonymous_is_sent_to_login(client, name):
     url = reverse(name)
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={url}"
+    assert response["Location"] == f"{reverse('account_login')}?next={url}"
 
 
 @pytest.mark.parametrize("name", ["tasks:project-settings", "tasks:project-delete"])

@@ -66,7 +66,7 @@ def test_htmx_change_after_the_session_ended_keeps_the_page_and_says_so(
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#session-expired", "outerHTML")
     html = response.content.decode()
     assert "Your session has expired" in html
-    login = f"{reverse('login')}?next=%2Fprojects%2F{project.pk}%2F%3Fstatus%3Dtodo"
+    login = f"{reverse('account_login')}?next=%2Fprojects%2F{project.pk}%2F%3Fstatus%3Dtodo"
     assert f'href="{login}" target="_blank"' in html
     assert Task.objects.count() == 1
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0005_task_position_unique_per_column'),
+        ('tasks', '0006_names_and_texts_without_invisible_characters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
