@@ -225,6 +225,15 @@ def test_a_malformed_email_is_a_field_error_that_keeps_input(alice, project):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.parametrize("role", ["editor", "viewer"])
+def test_an_invalid_invitation_by_a_non_owner_shows_nothing(cast, project, role):
+    """A refused POST is a 403 before the form is read, never the owners' page."""
+    InvitationFactory(project=project, invitee=None, address="secret@example.com")
+    response = client_for(cast[role]).post(members_url(project), {"person": "", "role": "x"})
+    assert response.status_code == 403
+    assert "secret@example.com" not in response.content.decode()
+
+
 def test_existing_member_is_a_field_error(alice, project, erin):
     response = client_for(alice).post(members_url(project), {"person": "erin", "role": "viewer"})
     assert response.status_code == 200

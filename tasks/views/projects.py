@@ -202,6 +202,12 @@ class MemberListView(ProjectScopedMixin, FormView):
         context["roles"] = Role.choices
         return context
 
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The form exists only to invite: a 403 before any field is judged, so that a refused
+        # POST never renders the owners' page (with its pending invitations) to anyone else.
+        require_writable(self.project, request.user, Role.OWNER)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: InviteForm) -> HttpResponse:
         try:
             invitation = services.member_invite(
