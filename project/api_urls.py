@@ -12,13 +12,25 @@ from tasks.api.task_views import (
     TaskCommentViewSet,
     TaskViewSet,
 )
-from tasks.api.views import MemberViewSet, ProjectViewSet, TagViewSet
+from tasks.api.views import (
+    InvitationViewSet,
+    MemberViewSet,
+    ProjectInvitationViewSet,
+    ProjectViewSet,
+    TagViewSet,
+)
 
 app_name = "api"
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register(r"projects/(?P<project_pk>\d+)/members", MemberViewSet, basename="project-member")
+router.register(
+    r"projects/(?P<project_pk>\d+)/invitations",
+    ProjectInvitationViewSet,
+    basename="project-invitation",
+)
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>\d+)/comments", TaskCommentViewSet, basename="task-comment")
 router.register(r"tasks/(?P<task_pk>\d+)/activity", TaskActivityViewSet, basename="task-activity")

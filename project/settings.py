@@ -394,6 +394,9 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Taskdesk <taskdesk@localhost>")
 
+# Days an invitation to a project can be accepted; inviting the person again renews it.
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
+
 # ---------------------------------------------------------------------------
 # Security headers. Production values follow DEBUG; each can be overridden.
 # ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import models
 
 from accounts.models import User
@@ -65,7 +66,12 @@ class ProjectDeleteForm(forms.Form):
         return typed
 
 
-class MemberAddForm(forms.Form):
+class InviteForm(forms.Form):
+    """
+    Invite someone by username or e-mail address. Whether it names an account is not this
+    form's business (nor the owner's): ``services.member_invite`` answers the same either way.
+    """
+
     person = forms.CharField(
         label="Username or email",
         max_length=254,
@@ -73,14 +79,16 @@ class MemberAddForm(forms.Form):
     )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.EDITOR)
 
-    def clean_person(self) -> User:
-        """The account named by username (exact) or email (ignoring case)."""
+    def clean_person(self) -> str:
         typed = self.cleaned_data["person"].strip()
-        lookup = {"email__iexact": typed} if "@" in typed else {"username": typed}
-        user = User.objects.filter(is_active=True, **lookup).first()
-        if user is None:
-            raise ValidationError(f"Nobody with the username or email “{typed}” has an account.")
-        return user
+        if "@" in typed:
+            EmailValidator("Enter a valid e-mail address, or a username.")(typed)
+        return typed
+
+    def invitee(self) -> dict[str, str]:
+        """The keyword ``member_invite`` takes for what was typed."""
+        typed = self.cleaned_data["person"]
+        return {"email": typed} if "@" in typed else {"username": typed}
 
 
 class MemberRoleForm(forms.Form):

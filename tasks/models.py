@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
@@ -228,6 +229,12 @@ class Project(models.Model):
         return True
 
 
+def fellow_members(user) -> models.QuerySet:
+    """People who share a project with ``user``: the only ones an id may name."""
+    projects = Project.objects.visible_to(user).values("pk")
+    return get_user_model().objects.filter(memberships__project__in=projects).distinct()
+
+
 class MembershipQuerySet(models.QuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
         return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
@@ -262,6 +269,124 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project} ({self.role})"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Not yet accepted, declined or cancelled (expired ones included)."""
+        return self.filter(status=Invitation.Status.PENDING)
+
+    def current(self, now=None) -> InvitationQuerySet:
+        """Open and not expired: what can still be accepted."""
+        return self.open().filter(expires_at__gt=now or timezone.now())
+
+    def pending_for(self, user) -> InvitationQuerySet:
+        """
+        The one place that decides which invitations ``user`` sees and may answer: the open
+        ones addressed to them, by account or, for an invitation to an address that had no
+        account then, by their e-mail address (matched when asked, so signing up with the
+        invited address is all it takes). Expired ones are included, so that answering one
+        says "expired" rather than "not found"; lists add ``current()``.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        # With mandatory verification, only a confirmed address may be invited: otherwise
+        # signing up with someone else's address would collect their invitations.
+        mandatory = settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+        if mandatory and not user.can_receive_mail:
+            return self.none()
+        addressed = models.Q(invitee=user)
+        if user.email:
+            addressed |= models.Q(invitee__isnull=True, address=user.email.lower())
+        return self.open().filter(addressed)
+
+    def for_list(self) -> InvitationQuerySet:
+        return self.select_related("project", "invited_by")
+
+
+def invitation_expiry(now=None) -> datetime.datetime:
+    """When an invitation made (or renewed) now runs out: ``INVITATION_EXPIRY_DAYS`` later."""
+    return (now or timezone.now()) + datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+
+
+class Invitation(models.Model):
+    """
+    An owner's offer to join a project with a role, which the person accepts or declines.
+    Nobody becomes a member without accepting. ``address`` is what the owner typed (a username,
+    or an e-mail address in lower case); ``invitee`` is the account it named, if any: an
+    e-mail address without an account waits for someone to sign up with it, an unknown
+    username is never answered. The owner gets the same answer either way.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    address = models.CharField(max_length=254, help_text="The username or e-mail address typed.")
+    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per person and project: inviting again renews it.
+            models.UniqueConstraint(
+                fields=["project", "invitee"],
+                condition=models.Q(status="pending", invitee__isnull=False),
+                name="invitation_one_open_per_invitee",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "address"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_open_per_address",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "declined", "cancelled"]),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(address=""), name="invitation_address_set"),
+        ]
+        indexes = [
+            # pending_for(user): a person's open invitations, by account or by address.
+            models.Index(fields=["invitee", "status"], name="invitation_invitee_status"),
+            models.Index(fields=["address", "status"], name="invitation_address_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} to {self.project} ({self.role})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == self.Status.ACCEPTED
 
 
 # ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -47,6 +47,7 @@ from tasks.models import (
     ROLE_RANK,
     Activity,
     Comment,
+    Invitation,
     Membership,
     Priority,
     Project,
@@ -54,8 +55,11 @@ from tasks.models import (
     Status,
     Tag,
     Task,
+    fellow_members,
+    invitation_expiry,
     require_project_create,
     require_role,
+    require_token_allows,
     require_writable,
 )
 
@@ -226,24 +230,33 @@ def _is_last_owner(membership: Membership) -> bool:
     return list(owners.values_list("pk", flat=True)[:2]) == [membership.pk]
 
 
+def _member_join(project: Project, user: User, role: Role, actor: User | None) -> Membership:
+    """The one way into a project (under its lock): the membership and its Activity row."""
+    if Membership.objects.filter(project=project, user=user).exists():
+        raise Conflict(f"{user.name} is already a member of this project.")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(project=project, user=user, role=role)
+    except IntegrityError:
+        # Kept although the project lock serializes adds: cheap insurance.
+        raise Conflict(f"{user.name} is already a member of this project.") from None
+    _member_activity(membership, actor, Activity.Verb.MEMBER_ADDED, {"role": [None, role.value]})
+    return membership
+
+
 @transaction.atomic
 def member_add(
     *, project: Project, user: User, role: Role | str, by: User, as_staff: bool = False
 ) -> Membership:
-    """Add someone to a project with ``role`` (owners)."""
+    """
+    Put someone in a project with ``role`` straight away, without asking them: for staff in
+    the admin, the demo data and tests. People invite each other (``member_invite``), and
+    the invitee joins by accepting (``invitation_accept``).
+    """
     role = Role(role)
     current = _lock_project(project.pk, by)
     require_writable(current, by, Role.OWNER, as_staff=as_staff)
-    if Membership.objects.filter(project=current, user=user).exists():
-        raise Conflict(f"{user.name} is already a member of this project.")
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(project=current, user=user, role=role)
-    except IntegrityError:
-        # Kept although the project lock serializes adds: cheap insurance.
-        raise Conflict(f"{user.name} is already a member of this project.") from None
-    _member_activity(membership, by, Activity.Verb.MEMBER_ADDED, {"role": [None, role.value]})
-    return membership
+    return _member_join(current, user, role, by)
 
 
 @transaction.atomic
@@ -291,6 +304,159 @@ def member_remove(*, membership: Membership, by: User, as_staff: bool = False) -
         assignee=None
     )
     current.delete()
+
+
+# ---------------------------------------------------------------------------
+# Invitations
+# ---------------------------------------------------------------------------
+#: The one refusal for an id that names nobody the inviter knows, whether it exists or not.
+UNKNOWN_ID = "Invite people you do not share a project with by username or e-mail address."
+
+
+def _invitee(
+    by: User, user_id: int | None, username: str | None, email: str | None
+) -> tuple[User | None, str]:
+    """
+    The account an invitation names (``None`` if nobody has that username or address) and
+    the address to keep. An id is only accepted for people ``by`` already shares a project
+    with: a stranger's id and one that does not exist are the same refusal.
+    """
+    given = [value is not None for value in (user_id, username, email)]
+    if sum(given) != 1:
+        raise ValidationError({"user": "Give exactly one of user (an id), username or email."})
+    if user_id is not None:
+        person = fellow_members(by).filter(pk=user_id, is_active=True).first()
+        if person is None:
+            raise ValidationError({"user": UNKNOWN_ID})
+        return person, person.username
+    if username is not None:
+        address = username.strip()
+        if not address:
+            raise ValidationError({"username": "Give a username."})
+        return User.objects.filter(is_active=True, username=address).first(), address
+    address = email.strip().lower()
+    if not address:
+        raise ValidationError({"email": "Give an e-mail address."})
+    return User.objects.filter(is_active=True, email__iexact=address).first(), address
+
+
+def _lock_invitation(invitation: Invitation) -> Invitation:
+    try:
+        return Invitation.objects.select_for_update().get(pk=invitation.pk)
+    except Invitation.DoesNotExist:
+        raise Http404("This invitation no longer exists.") from None
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    project: Project,
+    by: User,
+    role: Role | str = Role.VIEWER,
+    user: int | None = None,
+    username: str | None = None,
+    email: str | None = None,
+    as_staff: bool = False,
+) -> Invitation:
+    """
+    Invite someone to a project (owners), named by exactly one of ``user`` (an id, only of
+    someone ``by`` shares a project with), ``username`` or ``email``. The invitation exists
+    whether or not the name belongs to an account, and looks the same either way, so that
+    inviting cannot tell who has an account. Inviting someone again renews the open
+    invitation with the new role. Someone already a member is a ``Conflict``: the owner sees
+    the members anyway.
+    """
+    role = Role(role)
+    current = _lock_project(project.pk, by)
+    require_writable(current, by, Role.OWNER, as_staff=as_staff)
+    person, address = _invitee(by, user, username, email)
+    if person is not None and Membership.objects.filter(project=current, user=person).exists():
+        raise Conflict("This person is already a member of this project.")
+    same = Q(address=address)
+    if person is not None:
+        same |= Q(invitee=person)
+        if person.email:
+            same |= Q(invitee__isnull=True, address=person.email.lower())
+    # Under the project's lock: no other invitation to this project is being written. Two
+    # open ones can name the same person (one to the address they signed up with, one to
+    # their username): keep one, renewed, and close the other.
+    now = timezone.now()
+    invitation, *duplicates = [
+        *Invitation.objects.open().filter(same, project=current).order_by("created_at", "pk"),
+        Invitation(project=current, created_at=now),
+    ]
+    for duplicate in duplicates:
+        if duplicate.pk is not None:
+            duplicate.status = Invitation.Status.CANCELLED
+            duplicate.responded_at = now
+            duplicate.save(update_fields=["status", "responded_at"])
+    invitation.address = address
+    invitation.invitee = person
+    invitation.role = role
+    invitation.invited_by = by
+    invitation.expires_at = invitation_expiry(now)
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, by: User) -> Membership:
+    """
+    Join the project with the invited role (only the invitee, while it has not expired and
+    the project is not archived). The membership's Activity row names the inviter.
+    """
+    current = _lock_project(invitation.project_id, by)
+    if not Invitation.objects.pending_for(by).filter(pk=invitation.pk).exists():
+        raise Http404("No such invitation is waiting for you.")
+    # A read-only token, or one limited to other projects, does not join this one.
+    require_token_allows(by, current, write=True)
+    invitation = _lock_invitation(invitation)
+    if invitation.status != Invitation.Status.PENDING:
+        raise Http404("No such invitation is waiting for you.")
+    if invitation.is_expired:
+        raise ValidationError(
+            "This invitation has expired: ask someone in the project to invite you again."
+        )
+    if current.is_archived:
+        raise PermissionDenied(
+            f"“{current.name}” is archived, so nobody can join it until an owner unarchives it."
+        )
+    membership = Membership.objects.filter(project=current, user=by).first()
+    if membership is None:  # else staff put them in meanwhile: the invitation is answered
+        membership = _member_join(current, by, Role(invitation.role), invitation.invited_by)
+    invitation.invitee = by
+    invitation.status = Invitation.Status.ACCEPTED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["invitee", "status", "responded_at"])
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, by: User) -> None:
+    """Say no to an invitation (only the invitee; expired ones too, to clear them away)."""
+    if not Invitation.objects.pending_for(by).filter(pk=invitation.pk).exists():
+        raise Http404("No such invitation is waiting for you.")
+    current = _lock_invitation(invitation)
+    require_token_allows(by, current.project, write=True)
+    if current.status != Invitation.Status.PENDING:
+        raise Http404("No such invitation is waiting for you.")
+    current.invitee = by
+    current.status = Invitation.Status.DECLINED
+    current.responded_at = timezone.now()
+    current.save(update_fields=["invitee", "status", "responded_at"])
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, by: User, as_staff: bool = False) -> None:
+    """Withdraw an open invitation (owners of its project, which must not be archived)."""
+    project = _lock_project(invitation.project_id, by)
+    require_writable(project, by, Role.OWNER, as_staff=as_staff)
+    current = _lock_invitation(invitation)
+    if current.status != Invitation.Status.PENDING:
+        raise Http404("This invitation is no longer open.")
+    current.status = Invitation.Status.CANCELLED
+    current.responded_at = timezone.now()
+    current.save(update_fields=["status", "responded_at"])
 
 
 # ---------------------------------------------------------------------------

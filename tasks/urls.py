@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import board, pages, projects, task_detail, task_list
+from tasks.views import board, invitations, pages, projects, task_detail, task_list
 
 app_name = "tasks"
 
@@ -28,10 +28,27 @@ urlpatterns = [
         projects.MemberRemoveView.as_view(),
         name="member-remove",
     ),
+    path(
+        "projects/<int:pk>/invitations/<int:invitation_pk>/cancel/",
+        projects.InvitationCancelView.as_view(),
+        name="invitation-cancel",
+    ),
     path("projects/<int:pk>/leave/", projects.ProjectLeaveView.as_view(), name="project-leave"),
     path("projects/<int:pk>/tags/", projects.TagListView.as_view(), name="tag-list"),
     path("tags/<int:pk>/edit/", projects.TagUpdateView.as_view(), name="tag-update"),
     path("tags/<int:pk>/delete/", projects.TagDeleteView.as_view(), name="tag-delete"),
+    # Invitations addressed to me
+    path("invitations/", invitations.InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "invitations/<int:pk>/accept/",
+        invitations.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<int:pk>/decline/",
+        invitations.InvitationDeclineView.as_view(),
+        name="invitation-decline",
+    ),
     # Tasks: list, board, detail, comments
     path("projects/<int:pk>/", task_list.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/tasks/new/", task_list.TaskCreateView.as_view(), name="task-create"),

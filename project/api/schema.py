@@ -81,13 +81,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 LOCATION_HEADER = _header("Location", OpenApiTypes.URI, ["201"], "The address of the new object.")
-REPLAYED_HEADER = _header(
-    "Idempotent-Replayed",
-    OpenApiTypes.STR,
-    ["201"],
+REPLAYED = (
     "`true` when this is the stored answer to an earlier request with the same "
-    "Idempotency-Key (nothing new was created); absent otherwise.",
+    "Idempotency-Key (nothing new was created); absent otherwise."
 )
+REPLAYED_HEADER = _header("Idempotent-Replayed", OpenApiTypes.STR, ["201"], REPLAYED)
+#: A POST that answers 202 (``accepted_create`` on the view: an invitation) has no Location.
+REPLAYED_202_HEADER = _header("Idempotent-Replayed", OpenApiTypes.STR, ["202"], REPLAYED)
 NO_STORE_HEADER = _header(
     "Cache-Control",
     OpenApiTypes.STR,
@@ -209,7 +209,9 @@ class TaskdeskAutoSchema(AutoSchema):
             ),
             WWW_AUTHENTICATE_HEADER,
         ]
-        if self.method == "POST":
+        if self.method == "POST" and getattr(self.view, "accepted_create", False):
+            parameters += [IDEMPOTENCY_KEY, REPLAYED_202_HEADER]
+        elif self.method == "POST":
             parameters += [IDEMPOTENCY_KEY, LOCATION_HEADER, REPLAYED_HEADER]
         if self.method in getattr(self.view, "no_store", ()):
             # Answers that carry a secret (a new token's) must not be kept by any cache.

@@ -81,6 +81,8 @@ def test_a_generated_client_creates_updates_clears_pages_and_deletes(
     tasks_retrieve = generated("api.tasks.tasks_retrieve")
     tasks_destroy = generated("api.tasks.tasks_destroy")
     members_create = generated("api.projects.projects_members_create")
+    invitations_list = generated("api.invitations.invitations_list")
+    invitations_partial_update = generated("api.invitations.invitations_partial_update")
 
     _, secret = make_token(erin)
     client = package.AuthenticatedClient(base_url=live_server.url, token=secret)
@@ -142,14 +144,25 @@ def test_a_generated_client_creates_updates_clears_pages_and_deletes(
     assert (stored.assignee_id, stored.due_date, list(stored.tags.all())) == (None, None, [])
     assert stored.title == "Ship the release"
 
-    # A member added by username: one shape of the oneOf body.
-    added = members_create.sync_detailed(
+    # Someone invited by username (one shape of the oneOf body), who accepts.
+    invited = members_create.sync_detailed(
         project.pk,
         client=owner,
         body=models.MemberByUsernameRequest(username=oscar.username, role=models.RoleEnum.VIEWER),
     )
-    assert added.status_code == 201, added.content
-    assert added.parsed.user == oscar.pk
+    assert invited.status_code == 202, invited.content
+    assert (invited.parsed.invitee, invited.parsed.role) == (oscar.username, models.RoleEnum.VIEWER)
+    _, invitee_secret = make_token(oscar)
+    invitee = package.AuthenticatedClient(base_url=live_server.url, token=invitee_secret)
+    waiting = invitations_list.sync(client=invitee)
+    assert [row.id for row in waiting.results] == [invited.parsed.id]
+    assert waiting.results[0].project_name == project.name
+    accepted = invitations_partial_update.sync_detailed(
+        invited.parsed.id, client=invitee, body=models.PatchedInvitationRequest(accepted=True)
+    )
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.parsed.accepted is True
+    assert project.role_of(oscar) == Role.VIEWER
 
     # Walk the cursor pages: every task exactly once, in order.
     TaskFactory.create_batch(6, project=project)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from tasks import services
 from tasks.admin.base import BOTH_LOCATIONS, ReadOnlyInline, ServiceAdmin, refusals
-from tasks.models import Membership, Project, Role, Tag
+from tasks.models import Invitation, Membership, Project, Role, Tag
 
 
 class MembershipInline(ReadOnlyInline):
@@ -202,6 +202,58 @@ class MembershipAdmin(ServiceAdmin):
             form_class=RoleForm,
             title="Change the role of these members",
             apply=apply,
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ServiceAdmin):
+    """
+    Read-only: invitations are made by owners and answered by the people invited. Staff with
+    the change permission may cancel open ones (an action, through the domain).
+    """
+
+    list_display = ("address", "invitee", "project", "role", "status", "invited_by", "expires_at")
+    list_select_related = ("invitee", "project", "invited_by")
+    list_filter = ("status", "role", "created_at")
+    search_fields = ("address", "invitee__username", "invitee__email", "project__name")
+    date_hierarchy = "created_at"
+    fields = (
+        "project",
+        "address",
+        "invitee",
+        "role",
+        "invited_by",
+        "status",
+        "created_at",
+        "expires_at",
+        "responded_at",
+    )
+    actions = ("cancel",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request) -> bool:
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description="Cancel the selected invitations", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: models.QuerySet[Invitation]):
+        def change(invitation: Invitation) -> bool:
+            if invitation.status != Invitation.Status.PENDING:
+                return False
+            services.invitation_cancel(invitation=invitation, by=request.user, as_staff=True)
+            return True
+
+        invitations = queryset.select_related("project").order_by("pk")
+        self.apply_each(
+            request, invitations, change, ("Cancelled %d invitation.", "Cancelled %d invitations.")
         )
 
 

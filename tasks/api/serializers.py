@@ -18,7 +18,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
+from tasks.models import (
+    Activity,
+    Comment,
+    Invitation,
+    Membership,
+    Project,
+    Role,
+    Tag,
+    Task,
+    fellow_members,
+)
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 #: The longest description the API accepts (the column itself is unbounded).
@@ -46,12 +56,6 @@ def visible_projects(user) -> QuerySet:
 
 def visible_tags(user) -> QuerySet:
     return Tag.objects.visible_to(user)
-
-
-def fellow_members(user) -> QuerySet:
-    """People who share a project with ``user``: the only ones an id may name."""
-    projects = Project.objects.visible_to(user).values("pk")
-    return User.objects.filter(memberships__project__in=projects).distinct()
 
 
 # ---------------------------------------------------------------------------
@@ -110,7 +114,8 @@ class MemberCreateSerializer(serializers.Serializer):
     """
     Name the person by exactly one of ``user`` (id), ``username`` or ``email``. The schema
     shows the body as a ``oneOf`` of ``MemberByUser``, ``MemberByUsername`` and
-    ``MemberByEmail``; this serializer reads all three shapes.
+    ``MemberByEmail``; this serializer reads all three shapes. Who they are is
+    ``services.member_invite``'s business, which answers the same whether they exist or not.
     """
 
     user = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
@@ -124,15 +129,71 @@ class MemberCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"user": ["Give exactly one of user (an id), username or email."]}
             )
-        lookup = {
-            "user": {"pk": attrs.get("user")},
-            "username": {"username": attrs.get("username")},
-            "email": {"email__iexact": attrs.get("email")},
-        }[given[0]]
-        person = User.objects.filter(is_active=True, **lookup).first()
-        if person is None:
-            raise serializers.ValidationError({given[0]: ["No active user matches this."]})
-        return {"person": person, "role": attrs["role"]}
+        return attrs
+
+
+class ProjectInvitationSerializer(serializers.ModelSerializer):
+    """An open invitation as the project's owners see it: what they typed, not who it is."""
+
+    url = serializers.SerializerMethodField()
+    invitee = serializers.CharField(
+        source="address",
+        read_only=True,
+        help_text="The username or e-mail address (in lower case) the invitation went to.",
+    )
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "url", "project", "invitee", "role", "created_at", "expires_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, invitation: Invitation) -> str:
+        path = reverse("api:project-invitation-detail", args=[invitation.project_id, invitation.pk])
+        return self.context["request"].build_absolute_uri(path)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """An invitation addressed to me: accept it with ``{"accepted": true}``, decline with DELETE."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:invitation-detail")
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    invited_by_name = serializers.SerializerMethodField()
+    accepted = serializers.BooleanField(
+        source="is_accepted",
+        help_text="Send true to join the project with the invited role.",
+    )
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "url",
+            "project",
+            "project_name",
+            "role",
+            "invited_by_name",
+            "created_at",
+            "expires_at",
+            "accepted",
+        ]
+        read_only_fields = [
+            "id",
+            "project",
+            "project_name",
+            "role",
+            "invited_by_name",
+            "created_at",
+            "expires_at",
+        ]
+
+    def get_invited_by_name(self, invitation: Invitation) -> str:
+        return invitation.invited_by.name if invitation.invited_by else ""
+
+    def validate_accepted(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError("Send true to accept; DELETE declines.")
+        return value
 
 
 ROLE_HELP = "The role to give; viewer when omitted."

@@ -1,7 +1,8 @@
 """
-Projects, members and tags. Every ``get_queryset()`` starts from ``visible_to(user)`` (an
-outsider gets 404); every write is the matching function of ``tasks.services``, which refuses
-a role too low or an archived project (403) itself.
+Projects, members, invitations and tags. Every ``get_queryset()`` starts from
+``visible_to(user)`` (an outsider gets 404; an invitation, ``pending_for(user)``); every
+write is the matching function of ``tasks.services``, which refuses a role too low or an
+archived project (403) itself.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from project.api.idempotency import idempotent_create
-from project.api.pagination import NamePagination
+from project.api.pagination import NamePagination, NewestFirstPagination
 from project.api.responses import created
 from tasks import services
 from tasks.api.pagination import MemberPagination
 from tasks.api.serializers import (
+    InvitationSerializer,
     MemberByEmailSerializer,
     MemberByUsernameSerializer,
     MemberByUserSerializer,
     MemberCreateSerializer,
     MemberSerializer,
+    ProjectInvitationSerializer,
     ProjectSerializer,
     TagSerializer,
 )
-from tasks.models import Membership, Project, Tag
+from tasks.models import Invitation, Membership, Project, Role, Tag, require_role
 
 
 class ProjectViewSet(viewsets.ModelViewSet):
@@ -80,8 +83,16 @@ class ProjectViewSet(viewsets.ModelViewSet):
             ],
             resource_type_field_name=None,
         ),
-        responses={201: MemberSerializer},
-        summary="Add a member",
+        responses={202: ProjectInvitationSerializer},
+        summary="Invite someone",
+        description=(
+            "Invite a person to the project (owners): they become a member when they accept "
+            "(`PATCH /api/v1/invitations/{id}/`). Name them by username or email address, or "
+            "by user id if you already share a project with them. The answer is the same "
+            "invitation whether or not the username or address belongs to an account; "
+            "inviting the same person again renews the invitation with the new role. "
+            "Someone who is already a member is a 409."
+        ),
     ),
     list=extend_schema(summary="List the members of a project"),
     retrieve=extend_schema(summary="Get a member"),
@@ -100,8 +111,9 @@ class MemberViewSet(
     viewsets.GenericViewSet,
 ):
     """
-    The members of one project, addressed by user id. Owners add people (by user id, username
-    or email), change roles and remove members; the last owner can neither leave nor be demoted.
+    The members of one project, addressed by user id. Owners invite people (POST: by
+    username, email, or the id of someone they share a project with), change roles and
+    remove members; the last owner can neither leave nor be demoted.
     """
 
     serializer_class = MemberSerializer
@@ -109,7 +121,8 @@ class MemberViewSet(
     lookup_field = "user_id"
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    may_conflict = ("POST",)  # adding someone who is already a member
+    may_conflict = ("POST",)  # inviting someone who is already a member
+    accepted_create = True  # POST answers 202 with an invitation (no Location): see schema
     partial_patch = False  # see update()
 
     def get_project(self) -> Project:
@@ -137,13 +150,11 @@ class MemberViewSet(
         project = self.get_project()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_add(
-            project=project,
-            user=serializer.validated_data["person"],
-            role=serializer.validated_data["role"],
-            by=request.user,
+        invitation = services.member_invite(
+            project=project, by=request.user, **serializer.validated_data
         )
-        return created(MemberSerializer(membership, context=self.get_serializer_context()).data)
+        data = ProjectInvitationSerializer(invitation, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     def update(self, request, *args, **kwargs):
         membership = self.get_object()
@@ -159,6 +170,88 @@ class MemberViewSet(
     def destroy(self, request, *args, **kwargs):
         membership = self.get_object()
         services.member_remove(membership=membership, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a project's open invitations"),
+    retrieve=extend_schema(summary="Get an open invitation of a project"),
+    destroy=extend_schema(summary="Cancel an invitation"),
+)
+class ProjectInvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    The invitations of one project that nobody has answered yet, newest first (owners; an
+    expired one stays until it is cancelled or the person is invited again). Invite people
+    with POST to the project's members.
+    """
+
+    serializer_class = ProjectInvitationSerializer
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"\d+"
+
+    def get_project(self) -> Project:
+        if not hasattr(self, "_project"):
+            projects = Project.objects.visible_to(self.request.user)
+            self._project = get_object_or_404(projects, pk=self.kwargs["project_pk"])
+            require_role(self._project, self.request.user, Role.OWNER)
+        return self._project
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        return Invitation.objects.open().filter(project=self.get_project())
+
+    def destroy(self, request, *args, **kwargs):
+        services.invitation_cancel(invitation=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the invitations waiting for me"),
+    retrieve=extend_schema(summary="Get an invitation waiting for me"),
+    partial_update=extend_schema(summary="Accept an invitation"),
+    destroy=extend_schema(summary="Decline an invitation"),
+)
+class InvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """
+    Invitations to join a project that are addressed to you and still open, newest first.
+    ``PATCH {"accepted": true}`` joins the project with the invited role; DELETE declines.
+    Until you accept, the project stays invisible to you.
+    """
+
+    serializer_class = InvitationSerializer
+    pagination_class = NewestFirstPagination
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        invitations = Invitation.objects.pending_for(self.request.user).for_list()
+        # The list leaves expired ones out; answering one says it expired rather than 404.
+        return invitations.current() if self.action == "list" else invitations
+
+    def update(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        serializer = self.get_serializer(invitation, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.invitation_accept(invitation=invitation, by=request.user)
+        invitation = Invitation.objects.for_list().get(pk=invitation.pk)
+        return Response(self.get_serializer(invitation).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.invitation_decline(invitation=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,5 +1,6 @@
 """
-The page shell: sidebar, the top bar's "New task" button, icons and the progress bar.
+The page shell: sidebar, the top bar's "New task" button, the user menu's invitation count,
+icons and the progress bar.
 
 The sidebar and the "New task" button both need the signed-in user's projects; they share one
 query per request (``nav_projects``), whatever the number of projects or tasks.
@@ -14,7 +15,7 @@ from django import template
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
-from tasks.models import Project, Task
+from tasks.models import Invitation, Project, Task
 from tasks.templatetags.taskdesk import render_marker
 
 register = template.Library()
@@ -42,6 +43,8 @@ ICONS = {
     "tag": "M20.59 13.41l-7.17 7.17a2 2 0 0 1-2.83 0L2 12V2h10l8.59 8.59a2 2 0 0 1 0 2.82zM7 7h.01",
     "keyboard": "M2 6h20v12H2zM6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10",
     "chevron-down": "m6 9 6 6 6-6",
+    "mail": "M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"
+    "M22 6l-10 7L2 6",
     "inbox": "M22 12h-6l-2 3h-4l-2-3H2M5.45 5.11 2 12v6a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2v-6"
     "l-3.45-6.89A2 2 0 0 0 16.76 4H7.24a2 2 0 0 0-1.79 1.11z",
     "board": "M3 3h7v18H3zM14 3h7v11h-7z",
@@ -71,6 +74,21 @@ def nav_projects(request: HttpRequest) -> list[Project]:
         cached = list(Project.objects.visible_to(request.user).with_task_counts())
         request._nav_projects = cached
     return cached
+
+
+def pending_invitation_count(request: HttpRequest) -> int:
+    """How many invitations wait for the signed-in user: once per request (menu, dashboard)."""
+    cached = getattr(request, "_pending_invitations", None)
+    if cached is None:
+        cached = Invitation.objects.pending_for(request.user).current().count()
+        request._pending_invitations = cached
+    return cached
+
+
+@register.simple_tag(takes_context=True)
+def pending_invitations(context: template.Context) -> int:
+    request = context.get("request")
+    return pending_invitation_count(request) if request is not None else 0
 
 
 def current_project_id(context: template.Context) -> int | None:

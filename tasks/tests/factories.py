@@ -5,7 +5,17 @@ import factory
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
-from tasks.models import Activity, Comment, Membership, Project, Role, Status, Tag, Task
+from tasks.models import (
+    Activity,
+    Comment,
+    Invitation,
+    Membership,
+    Project,
+    Role,
+    Status,
+    Tag,
+    Task,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 
@@ -37,6 +47,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.VIEWER
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation to an account (``invitee``), by its username."""
+
+    class Meta:
+        model = Invitation
+
+    project = factory.SubFactory(ProjectFactory)
+    invitee = factory.SubFactory(UserFactory)
+    address = factory.LazyAttribute(lambda i: i.invitee.username if i.invitee else "nobody")
+    role = Role.VIEWER
+    invited_by = factory.SelfAttribute("project.created_by")
 
 
 class TagFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,7 @@ The world has two projects with the same cast and contents: ``alpha`` (active) a
 - ``anonymous``; ``outsider`` (oscar, signed up, member of nothing); ``staff`` (is_staff, no
   model permissions, member of nothing); ``clerk`` (staff holding every model permission but
   no superuser, member of nothing); ``viewer`` (victor), ``editor`` (erin), ``owner`` (alice)
-  in ``alpha``;
+  in ``alpha``; an open invitation to each project is addressed to oscar;
 - ``archived-viewer``, ``archived-editor``, ``archived-owner``: the same people, on the same
   routes, pointed at ``attic``.
 
@@ -34,10 +34,11 @@ from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
 
 from accounts.models import ApiToken, User
-from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
+from tasks.models import Activity, Comment, Invitation, Membership, Project, Role, Tag, Task
 from tasks.tests.factories import (
     ActivityFactory,
     CommentFactory,
+    InvitationFactory,
     MembershipFactory,
     ProjectFactory,
     TagFactory,
@@ -158,6 +159,8 @@ def build_world() -> World:
         task = TaskFactory(project=project, title="Write the README", created_by=alice)
         comment = CommentFactory(task=task, author=erin, body="Looks good")
         activity = ActivityFactory(task=task, actor=alice)
+        # Addressed to the outsider: only he may answer it, only owners may cancel it.
+        invitation = InvitationFactory(project=project, invitee=oscar, address="m-oscar")
         projects[name] = project
         ids[name] = {
             "project": project.pk,
@@ -175,6 +178,7 @@ def build_world() -> World:
             "root_token": root_token.pk,
             "colleague": colleague.pk,
             "group": group.pk,
+            "invitation": invitation.pk,
             **personal,
         }
     # Archived the way the product does it, after its contents exist.
@@ -190,6 +194,7 @@ def destroy_world(world: World) -> None:
     Comment.objects.filter(task__in=tasks).delete()
     tasks.delete()
     Tag.objects.filter(project__in=projects).delete()
+    Invitation.objects.filter(project__in=projects).delete()
     Membership.objects.filter(project__in=projects).delete()
     projects.delete()
     users = User.objects.filter(pk__in=[row.pk for row in world.created if isinstance(row, User)])

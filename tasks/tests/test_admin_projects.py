@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasks.models import Activity, Comment, Membership, Project, Role, Tag, Task
+from tasks.models import Activity, Comment, Invitation, Membership, Project, Role, Tag, Task
 from tasks.tests.admin_support import (
     admin_url,
     confirm_bulk_delete,
@@ -12,7 +12,12 @@ from tasks.tests.admin_support import (
     run_action,
     run_form_action,
 )
-from tasks.tests.factories import CommentFactory, MembershipFactory, TagFactory
+from tasks.tests.factories import (
+    CommentFactory,
+    InvitationFactory,
+    MembershipFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +277,30 @@ def test_staff_moderate_comments_by_deleting_but_never_edit_anothers_words(
     assert messages_of(deleted) == ["Deleted 1 comment."]
     assert not Comment.objects.exists()
     assert Activity.objects.get().verb == Activity.Verb.COMMENT_DELETED
+
+
+def test_staff_cancel_open_invitations_but_not_in_an_archived_project(staff_client, project):
+    beta = Project.objects.create(name="Beta", created_by=project.created_by, is_archived=True)
+    open_one = InvitationFactory(project=project)
+    archived = InvitationFactory(project=beta)
+    answered = InvitationFactory(project=project, status=Invitation.Status.DECLINED)
+    response = run_action(
+        staff_client, "tasks.invitation", "cancel", [open_one, archived, answered]
+    )
+    shown = messages_of(response)
+    assert shown[-1] == "Cancelled 1 invitation."
+    assert any("archived" in message for message in shown)
+    statuses = {i.pk: i.status for i in Invitation.objects.all()}
+    assert statuses == {
+        open_one.pk: Invitation.Status.CANCELLED,
+        archived.pk: Invitation.Status.PENDING,
+        answered.pk: Invitation.Status.DECLINED,
+    }
+
+
+def test_invitations_are_read_only_in_the_admin_and_show_no_add(staff_client, project):
+    invitation = InvitationFactory(project=project)
+    page = staff_client.get(admin_url("tasks.invitation", "change", invitation.pk))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert staff_client.get(admin_url("tasks.invitation", "add")).status_code == 403

@@ -205,17 +205,13 @@ def test_a_session_user_behind_basic_auth_is_still_signed_in(erin, project):
 # Location is a plain str (wsgiref, behind runserver, refuses anything else)
 
 
-def test_every_create_answers_a_plain_str_location(
-    client, token_client, project, task, alice, oscar
-):
-    owner = token_client(alice)
+def test_every_create_answers_a_plain_str_location(client, project, task):
     creates = [
         (client, TASKS, {"project": project.pk, "title": "x"}),
         (client, "/api/v1/projects/", {"name": "Beta"}),
         (client, "/api/v1/tags/", {"project": project.pk, "name": "new"}),
         (client, f"{TASKS}{task.pk}/comments/", {"body": "hi"}),
         (client, "/api/v1/tokens/", {"name": "ci"}),
-        (owner, f"/api/v1/projects/{project.pk}/members/", {"username": "oscar"}),
     ]
     for api, url, body in creates:
         response = api.post(url, body, format="json")
@@ -254,7 +250,18 @@ def test_request_bodies_are_json_only(schema):
 
 def test_every_response_field_is_required(schema):
     components = schema["components"]["schemas"]
-    for name in ["Task", "Project", "Tag", "Member", "Comment", "Activity", "Me", "Token"]:
+    for name in [
+        "Task",
+        "Project",
+        "Tag",
+        "Member",
+        "Comment",
+        "Activity",
+        "Me",
+        "Token",
+        "Invitation",
+        "ProjectInvitation",
+    ]:
         component = components[name]
         assert sorted(component["required"]) == sorted(component["properties"]), name
 
@@ -283,6 +290,14 @@ def test_member_creation_body_is_one_of_three_shapes(schema):
     shapes = [schema["components"]["schemas"][s["$ref"].rsplit("/", 1)[1]] for s in body["oneOf"]]
     assert [shape["required"] for shape in shapes] == [["user"], ["username"], ["email"]]
     assert all("role" in shape["properties"] for shape in shapes)
+
+
+def test_inviting_answers_202_with_the_invitation(schema):
+    post = schema["paths"]["/api/v1/projects/{project_pk}/members/"]["post"]
+    assert set(post["responses"]) >= {"202", "400", "403", "404", "409"}
+    assert "201" not in post["responses"]
+    body = post["responses"]["202"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ProjectInvitation"}
 
 
 def test_query_enums_reuse_the_shared_components(schema):
@@ -329,7 +344,9 @@ def test_every_header_the_api_sends_is_described(schema):
     for path, method, operation in operations(schema):
         assert "Retry-After" in headers_of(operation, "429"), (path, method)
         assert "WWW-Authenticate" in headers_of(operation, "401"), (path, method)
-        if method == "post":
+        if method == "post" and path.endswith("/members/"):  # an invitation: no Location
+            assert headers_of(operation, "202") >= {"Idempotent-Replayed"}, path
+        elif method == "post":
             assert {"Location", "Idempotent-Replayed"} <= headers_of(operation, "201"), path
             assert "Retry-After" in headers_of(operation, "409"), path
 

@@ -75,15 +75,23 @@ def test_owner_archives_and_renames(alice_client, project):
 # Members
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("how", ["user", "username", "email"])
-def test_owner_adds_a_member_by_id_username_or_email(alice_client, project, how):
+def test_owner_invites_by_id_username_or_email(alice_client, alice, project, how):
+    """Adding someone is an invitation (202): nobody joins until they accept."""
     newcomer = UserFactory(username="newcomer", email="New.Comer@example.com")
+    # An id names only someone alice already shares a project with.
+    shared = ProjectFactory(name="Shared")
+    MembershipFactory(project=shared, user=newcomer)
+    MembershipFactory(project=shared, user=alice)
     value = {"user": newcomer.pk, "username": "newcomer", "email": "new.comer@EXAMPLE.com"}[how]
     response = alice_client.post(members_url(project), {how: value, "role": "editor"})
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
     data = response.json()
-    assert response["Location"] == f"http://testserver{members_url(project, newcomer)}"
-    assert (data["user"], data["username"], data["role"]) == (newcomer.pk, "newcomer", "editor")
-    assert Activity.objects.filter(project=project, verb=Activity.Verb.MEMBER_ADDED).exists()
+    typed = {"user": "newcomer", "username": "newcomer", "email": "new.comer@example.com"}[how]
+    assert (data["project"], data["invitee"], data["role"]) == (project.pk, typed, "editor")
+    assert set(data) == {"id", "url", "project", "invitee", "role", "created_at", "expires_at"}
+    assert data["url"].endswith(f"/api/v1/projects/{project.pk}/invitations/{data['id']}/")
+    assert not Membership.objects.filter(project=project, user=newcomer).exists()
+    assert not Activity.objects.filter(project=project, verb=Activity.Verb.MEMBER_ADDED).exists()
 
 
 def test_adding_an_existing_member_is_409(alice_client, project, erin):
@@ -94,7 +102,7 @@ def test_adding_an_existing_member_is_409(alice_client, project, erin):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"username": "nobody"}, {"user": 10**6}, {"username": "erin", "email": "x@example.com"}],
+    [{}, {"user": 10**6}, {"username": "erin", "email": "x@example.com"}, {"email": "not-one"}],
 )
 def test_unknown_or_ambiguous_person_is_400(alice_client, project, body):
     response = alice_client.post(members_url(project), body)

@@ -80,6 +80,8 @@ MODELS: dict[str, Model] = {
     "tasks.tag": Model(object="tag", in_project=True),
     "tasks.task": Model(object="task", in_project=True),
     "tasks.comment": Model(object="comment", in_project=True),
+    # Made by owners, answered by the invitees; staff only cancel them (an action).
+    "tasks.invitation": Model(object="invitation", add=False, change=False, delete=False),
     # History, written by the domain only: nobody adds, changes or deletes it.
     "tasks.activity": Model(object="activity", add=False, change=False, delete=False),
 }

@@ -60,8 +60,15 @@ def alices_own(ok: int):
     return lambda row: 401 if row == "anonymous" else ok if row.endswith("owner") else 404
 
 
+def invitees_own(ok: int):
+    """The invitation addressed to oscar (the outsider row): nobody else learns it exists."""
+    return lambda row: 401 if row == "anonymous" else ok if row == "outsider" else 404
+
+
 P = "/api/v1/projects/{project}/"
 M = "/api/v1/projects/{project}/members/"
+PI = "/api/v1/projects/{project}/invitations/"
+INV = "/api/v1/invitations/{invitation}/"
 T = "/api/v1/tasks/{task}/"
 TASK_PUT = {"project": "{project}", "title": "New"}
 
@@ -96,8 +103,19 @@ EXPECTATIONS: dict[tuple[str | None, str], list[Case]] = {
     ("project-detail", "delete"): [Case(P, member("owner", 204, write=True, archived_ok=True))],
     ("project-member-list", "get"): [Case(M, member("viewer", 200, write=False))],
     ("project-member-list", "post"): [
-        Case(M, member("owner", 201, write=True), {"username": "m-newcomer", "role": "viewer"})
+        Case(M, member("owner", 202, write=True), {"username": "m-newcomer", "role": "viewer"})
     ],
+    ("project-invitation-list", "get"): [Case(PI, member("owner", 200, write=False))],
+    ("project-invitation-detail", "get"): [
+        Case(PI + "{invitation}/", member("owner", 200, write=False))
+    ],
+    ("project-invitation-detail", "delete"): [
+        Case(PI + "{invitation}/", member("owner", 204, write=True))
+    ],
+    ("invitation-list", "get"): [Case("/api/v1/invitations/", signed_in(200))],
+    ("invitation-detail", "get"): [Case(INV, invitees_own(200))],
+    ("invitation-detail", "patch"): [Case(INV, invitees_own(200), {"accepted": True})],
+    ("invitation-detail", "delete"): [Case(INV, invitees_own(204))],
     ("project-member-detail", "get"): [Case(M + "{walt}/", member("viewer", 200, write=False))],
     ("project-member-detail", "patch"): [
         Case(M + "{walt}/", member("owner", 200, write=True), {"role": "editor"})

@@ -73,6 +73,13 @@ def alices_own(row: str):
     return OK if row in ("owner", "archived-owner") else 404
 
 
+def invitees_own(row: str):
+    """The invitation addressed to oscar (the outsider row): his alone to answer."""
+    if row == "anonymous":
+        return LOGIN
+    return OK if row == "outsider" else 404
+
+
 GET = "get"
 POST = "post"
 TASK = {
@@ -218,7 +225,7 @@ EXPECTATIONS: dict[str, list[Case]] = {
         ),
     ],
     "projects/<int:pk>/members/": [
-        Case(GET, "/projects/{project}/members/", member("viewer", write=False)),
+        Case(GET, "/projects/{project}/members/", member("owner", write=False)),
         Case(
             POST,
             "/projects/{project}/members/",
@@ -236,6 +243,18 @@ EXPECTATIONS: dict[str, list[Case]] = {
     ],
     "projects/<int:pk>/members/<int:member_pk>/remove/": [
         Case(POST, "/projects/{project}/members/{walt}/remove/", member("owner", write=True))
+    ],
+    "projects/<int:pk>/invitations/<int:invitation_pk>/cancel/": [
+        Case(
+            POST,
+            "/projects/{project}/invitations/{invitation}/cancel/",
+            member("owner", write=True),
+        )
+    ],
+    "invitations/": [Case(GET, "/invitations/", signed_in)],
+    "invitations/<int:pk>/accept/": [Case(POST, "/invitations/{invitation}/accept/", invitees_own)],
+    "invitations/<int:pk>/decline/": [
+        Case(POST, "/invitations/{invitation}/decline/", invitees_own)
     ],
     "projects/<int:pk>/leave/": [
         Case(POST, "/projects/{project}/leave/", member("viewer", write=True))

@@ -475,8 +475,8 @@ def test_task_page_query_count_is_constant(
     client.force_login(alice)
     # 1 session, 2 user, 3 task with project, assignee and creator, 4 my role in the project,
     # 5 the task's tags, 6 comments with authors, 7 activity with actors, 8 members (assignee
-    # choices), 9 sidebar projects.
-    with django_assert_num_queries(9):
+    # choices), 9 sidebar projects, 10 the invitations waiting for me (user menu).
+    with django_assert_num_queries(10):
         response = client.get(url("task-detail", task))
     assert len(response.context["comments"]) == count
 

@@ -18,7 +18,17 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tasks import services
-from tasks.models import Activity, Comment, Membership, Project, Role, Status, Tag, Task
+from tasks.models import (
+    Activity,
+    Comment,
+    Invitation,
+    Membership,
+    Project,
+    Role,
+    Status,
+    Tag,
+    Task,
+)
 from tasks.tests.factories import MembershipFactory, TagFactory, TaskFactory
 
 pytestmark = [
@@ -288,3 +298,39 @@ def test_unique_positions_are_enforced_by_the_database(project):
     first = TaskFactory(project=project)
     with pytest.raises(IntegrityError), transaction.atomic():
         TaskFactory(project=project, position=first.position)
+
+
+def test_parallel_invitations_of_one_person_make_one(project, alice, oscar):
+    url = f"/api/v1/projects/{project.pk}/members/"
+    for _ in range(ROUNDS):
+        responses = race(
+            lambda: api(alice).post(url, {"username": "oscar", "role": "viewer"}, format="json"),
+            lambda: api(alice).post(url, {"email": "oscar@example.com", "role": "editor"}),
+        )
+        assert codes(responses) == [202, 202]
+        assert Invitation.objects.open().filter(project=project).count() == 1
+        Invitation.objects.all().delete()
+
+
+def test_accepting_twice_or_against_a_cancel_joins_at_most_once(project, alice, oscar):
+    outcomes = set()
+    for _ in range(ROUNDS):
+        Membership.objects.filter(project=project, user=oscar).delete()
+        invitation = services.member_invite(project=project, by=alice, username="oscar")
+        url = f"/api/v1/invitations/{invitation.pk}/"
+        cancel = f"/api/v1/projects/{project.pk}/invitations/{invitation.pk}/"
+        accepted, again, cancelled = race(
+            lambda url=url: api(oscar).patch(url, {"accepted": True}, format="json"),
+            lambda url=url: api(oscar).patch(url, {"accepted": True}, format="json"),
+            lambda cancel=cancel: api(alice).delete(cancel),
+        )
+        answers = sorted([accepted.status_code, again.status_code, cancelled.status_code])
+        outcomes.add(tuple(answers))
+        joined = Membership.objects.filter(project=project, user=oscar).count()
+        assert answers in ([200, 404, 404], [204, 404, 404]), answers
+        assert joined == (1 if 200 in answers else 0)
+        assert Activity.objects.filter(verb="member_added", changes__member="oscar").count() == (
+            joined
+        )
+        Activity.objects.filter(verb="member_added").delete()
+    assert outcomes

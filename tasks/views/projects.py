@@ -1,5 +1,5 @@
 """
-Project pages: the list, create, settings, delete; members and roles; tags.
+Project pages: the list, create, settings, delete; members, roles and invitations; tags.
 
 Every page about one project goes through ``ProjectScopedMixin``: the project is looked up in
 ``Project.objects.visible_to(user)`` (an outsider gets 404), and the role needed to see the page
@@ -23,14 +23,22 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from tasks import services
 from tasks.forms import (
-    MemberAddForm,
+    InviteForm,
     MemberRoleForm,
     ProjectDeleteForm,
     ProjectForm,
     TagForm,
     apply_service_errors,
 )
-from tasks.models import Membership, Project, Role, Tag, require_role, require_writable
+from tasks.models import (
+    Invitation,
+    Membership,
+    Project,
+    Role,
+    Tag,
+    require_role,
+    require_writable,
+)
 from tasks.templatetags.shell import nav_projects
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -175,35 +183,66 @@ def member_rows(project: Project) -> list[Membership]:
 
 
 class MemberListView(ProjectScopedMixin, FormView):
-    """Every member sees who is in the project; owners add people here (POST)."""
+    """
+    Owners: the members with their names and roles, role changes, removal, the open
+    invitations (cancel) and the form that invites someone (POST).
+    """
 
-    read_role = Role.VIEWER
-    form_class = MemberAddForm
+    read_role = Role.OWNER
+    form_class = InviteForm
     template_name = "tasks/member_list.html"
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         memberships = member_rows(self.project)
         context["memberships"] = memberships
-        context["can_manage"] = self.project.can_manage(self.request.user)
+        context["invitations"] = list(Invitation.objects.open().filter(project=self.project))
+        context["can_manage"] = True
         context["owner_count"] = sum(m.role == Role.OWNER for m in memberships)
         context["roles"] = Role.choices
         return context
 
-    def form_valid(self, form: MemberAddForm) -> HttpResponse:
-        person = form.cleaned_data["person"]
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The form exists only to invite: a 403 before any field is judged, so that a refused
+        # POST never renders the owners' page (with its pending invitations) to anyone else.
+        require_writable(self.project, request.user, Role.OWNER)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: InviteForm) -> HttpResponse:
         try:
-            services.member_add(
+            invitation = services.member_invite(
                 project=self.project,
-                user=person,
-                role=form.cleaned_data["role"],
                 by=self.request.user,
+                role=form.cleaned_data["role"],
+                **form.invitee(),
             )
         except services.Conflict as error:
             form.add_error("person", str(error))
             return self.form_invalid(form)
-        role = Role(form.cleaned_data["role"]).label.lower()
-        messages.success(self.request, f"{person.name} joined “{self.project.name}” as {role}.")
+        except ValidationError as error:
+            form.add_error("person", service_error_text(error))
+            return self.form_invalid(form)
+        # The same words whether or not the name belongs to an account.
+        role = Role(invitation.role).label.lower()
+        messages.success(
+            self.request,
+            f"Invitation to join as {role} sent to “{invitation.address}”. "
+            "They become a member once they accept it.",
+        )
+        return redirect("tasks:member-list", self.project.pk)
+
+
+class InvitationCancelView(ProjectScopedMixin, View):
+    """Withdraw an open invitation (owners; the service decides)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        invitation = get_object_or_404(
+            Invitation.objects.open().filter(project=self.project), pk=kwargs["invitation_pk"]
+        )
+        services.invitation_cancel(invitation=invitation, by=request.user)
+        messages.success(request, f"The invitation to “{invitation.address}” was cancelled.")
         return redirect("tasks:member-list", self.project.pk)
 
 
