@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.signals import ALLAUTH_MANAGES_EMAIL
-from accounts.validators import clean_username, normalize_username
+from accounts.validators import clean_username
 from project.net import client_ip
 
 logger = logging.getLogger(__name__)
@@ -39,11 +39,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_username(self, username: str, shallow: bool = False) -> str:
         """
         Normalised (NFKC), and not like an existing username (``accounts.validators``); then
-        allauth's checks, which run the username field's validators. ``shallow`` (a username
-        allauth makes up for single sign-on) skips the database, as allauth's own check does.
+        allauth's checks, which run the username field's validators. The look-alike check
+        runs for the usernames allauth makes up for single sign-on too (``shallow``): a refused
+        candidate makes it try the next one, where a clash at the unique index would be a 500.
         """
-        username = normalize_username(username) if shallow else clean_username(username)
-        return super().clean_username(username, shallow=shallow)
+        return super().clean_username(clean_username(username), shallow=shallow)
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         # allauth records the new account's address itself, unconfirmed (accounts.signals).

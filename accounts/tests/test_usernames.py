@@ -267,3 +267,13 @@ def test_existing_look_alikes_keep_working_and_block_new_ones():
     second.save()  # still saves
     with pytest.raises(ValidationError):
         clean_username("Legacy")
+
+
+def test_a_username_made_up_for_single_sign_on_never_looks_like_an_existing_one(alice):
+    """allauth makes up usernames for new single sign-on accounts: look-alikes are skipped."""
+    from allauth.account.adapter import get_adapter
+
+    made_up = get_adapter().generate_unique_username(["a1ice"])
+    assert made_up != "a1ice"
+    assert made_up.startswith("a1ice")
+    assert clean_username(made_up) == made_up
