@@ -51,7 +51,7 @@ def _record_forced_login(sender, request, user, **kwargs):
         defaults={
             "user": user,
             "ip": request.META.get("REMOTE_ADDR", "127.0.0.1"),
-            "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+            "user_agent": request.headers.get("user-agent", ""),
         },
     )
     session_recorded_at_login(sender, request, user)

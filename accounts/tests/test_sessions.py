@@ -54,7 +54,7 @@ def test_a_user_agent_in_a_few_words(user_agent, words):
 
 def signed_in_browser(user, user_agent: str, address: str) -> Client:
     """A browser that signed in through the login page from ``address``."""
-    client = Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=address)
+    client = Client(headers={"user-agent": user_agent}, REMOTE_ADDR=address)
     response = client.post(
         reverse("account_login"), {"login": user.username, "password": TEST_PASSWORD}
     )

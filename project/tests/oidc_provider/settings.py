@@ -51,7 +51,6 @@ DATABASES = {
         "NAME": os.environ.get("IDP_DATABASE", ":memory:"),
     }
 }
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 # Both servers of the test live on 127.0.0.1, where cookies do not tell ports apart.
 SESSION_COOKIE_NAME = "idp_sessionid"
