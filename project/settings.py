@@ -17,7 +17,12 @@ from project.net import parse_networks
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Values already in the environment win over the file. DOTENV_FILE names another file, or with
+# an empty value none at all (tests that start servers use that, so a developer's .env never
+# leaks into them).
+_dotenv = env.str("DOTENV_FILE", default=str(BASE_DIR / ".env"))
+if _dotenv:
+    environ.Env.read_env(_dotenv, overwrite=False)
 
 
 def refuse_to_start(reason: str) -> None:

@@ -118,6 +118,7 @@ def server_environment(database_url: str, static_root: Path, **overrides: str) -
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="project.settings",
+        DOTENV_FILE="",  # the checkout's .env (make run writes one) must not leak in
         PYTHONPATH=str(ROOT),
         PYTHONDONTWRITEBYTECODE="1",
         DATABASE_URL=database_url,

@@ -120,7 +120,7 @@ def test_a_bad_setting_stops_the_start_in_one_sentence():
     done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={"DJANGO_SETTINGS_MODULE": "project.settings", "TRUSTED_PROXIES": "proxy.local",
-             "PATH": "/usr/bin:/bin"},
+             "PATH": "/usr/bin:/bin", "DOTENV_FILE": ""},
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,

@@ -19,7 +19,11 @@ OIDC_ISSUER = "https://id.example.com/realms/staff"
 
 def run(args, **env):
     """Run Python in a clean environment: only what the test sets, nothing from the shell."""
-    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1"}
+    clean = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "DOTENV_FILE": "",  # the checkout's .env (make run writes one) must not leak in
+    }
     clean.update({key: value for key, value in env.items() if value is not None})
     return subprocess.run(
         [sys.executable, *args],

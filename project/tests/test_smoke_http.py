@@ -65,6 +65,7 @@ class SmokeDatabase:
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "project.settings",
+            "DOTENV_FILE": "",  # the checkout's .env (make run writes one) must not leak in
         }
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env.update(extra)
