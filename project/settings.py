@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "tasks",
+    "notifications",
     "project.api",
 ]
 
