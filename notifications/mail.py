@@ -1,0 +1,609 @@
+"""
+E-mail for notifications (DESIGN §8 "Channels", "Invitations").
+
+- ``send_pending_mail`` (every 30 s): notifications to be mailed at once, one e-mail per
+  person and task once the changes to it have settled (``NOTIFICATION_BURST_SECONDS`` after
+  the last one, at most 10 minutes after the first); reminders go at once.
+- ``send_digests`` (every 5 min): one e-mail per person with everything waiting for their
+  daily digest, once their own local digest hour has come.
+- ``send_invitation_email``: a job that writes to an invited address with no account.
+
+**At most once.** A scheduler claims rows (``SELECT … FOR UPDATE SKIP LOCKED``, then a
+conditional update to ``sending``) and commits before it talks to the mail server; only then
+does it send, and afterwards marks them ``sent``. Two schedulers never claim the same row, so
+no mail goes twice. A mail server that refuses or is down puts the rows back to ``pending``
+with a later ``email_retry_at`` (given up after ``MAX_ATTEMPTS``). A scheduler that dies
+between claiming and recording leaves rows in ``sending``: after ``STALE_SENDING`` they are
+marked ``skipped``, since nobody knows whether the server took the mail, and a second copy is
+worse than a missing one (the inbox has it either way).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, mailers, make_msgid
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.models import Delivery, Kind, Notification, NotificationSettings
+from tasks.models import Invitation, Project, Task
+
+logger = logging.getLogger(__name__)
+
+#: Several changes to one task make one mail, but none waits longer than this.
+BURST_CAP = datetime.timedelta(minutes=10)
+#: Failed attempts after which a notification is no longer mailed (it stays in the inbox).
+MAX_ATTEMPTS = 8
+#: Rows claimed this long ago by a scheduler that never came back are given up.
+STALE_SENDING = datetime.timedelta(hours=1)
+#: Rows looked at per run.
+BATCH = 500
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+INVITATION_SALT = "notifications.invitation"
+
+State = Notification.EmailState
+
+
+def register_mail_jobs() -> None:
+    """Hand the periodic mail work to the scheduler (when the installation has one)."""
+    try:
+        from project import scheduler
+    except ImportError:
+        return
+    scheduler.register("notifications.send_pending_mail", send_pending_mail, every=30)
+    scheduler.register("notifications.send_digests", send_digests, every=300)
+
+
+# ---------------------------------------------------------------------------
+# Links
+# ---------------------------------------------------------------------------
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _domain() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def unsubscribe_token(user, kinds: list[str] | str) -> str:
+    """A signed, non-expiring token for "no more of these e-mails": kinds, or ``"all"``."""
+    return signing.dumps({"u": user.pk, "k": kinds}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[User, list[str]] | None:
+    """The person and the kinds a token names, or ``None`` for a forged or broken one."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        kinds = Kind.values if data["k"] == "all" else list(data["k"])
+        user = User.objects.get(pk=int(data["u"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        return None
+    if not kinds or any(kind not in Kind.values for kind in kinds):
+        return None
+    return user, kinds
+
+
+def unsubscribe_url(user, kinds: list[str] | str) -> str:
+    return absolute(reverse("unsubscribe", args=[unsubscribe_token(user, kinds)]))
+
+
+def settings_for(user) -> NotificationSettings:
+    """Someone's notification settings row, made on first use."""
+    try:
+        with transaction.atomic():
+            return NotificationSettings.objects.get_or_create(user=user)[0]
+    except IntegrityError:  # made by someone else meanwhile
+        return NotificationSettings.objects.get(user=user)
+
+
+@transaction.atomic
+def unsubscribe(user, kinds: list[str]) -> None:
+    """Turn e-mail off for ``kinds``; waiting mails of those kinds are then not sent."""
+    settings_for(user)
+    row = NotificationSettings.objects.select_for_update().get(user=user)
+    row.email = {**row.email, **dict.fromkeys(kinds, Delivery.OFF.value)}
+    row.save(update_fields=["email"])
+
+
+# ---------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------
+def _message(*, to: str, subject: str, template: str, context: dict, unsubscribe=None):
+    """
+    One e-mail, plain text and HTML from ``notifications/email/<template>.txt|html``.
+    ``unsubscribe`` is ``(user, kinds)``: the one-click ``List-Unsubscribe`` (RFC 8058) and
+    the links at the foot.
+    """
+    subject = " ".join(subject.split())
+    context = {"site_url": settings.SITE_URL, "subject": subject, **context}
+    headers = {"Message-ID": make_msgid(domain=_domain()), "Auto-Submitted": "auto-generated"}
+    if unsubscribe is not None:
+        user, kinds = unsubscribe
+        link = unsubscribe_url(user, kinds)
+        context["unsubscribe_url"] = link
+        context["unsubscribe_all_url"] = unsubscribe_url(user, "all")
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _actor(note: Notification) -> str:
+    return note.actor.name if note.actor else "Someone"
+
+
+def subject_of(note: Notification) -> str:
+    """What happened, in a few words: "ann commented on “Pay rent”"."""
+    actor = _actor(note)
+    title = f"“{note.task.title}”" if note.task else ""
+    project = f"“{note.project.name}”" if note.project else "a project"
+    sentences = {
+        Kind.ASSIGNED: f"{actor} assigned {title} to you",
+        Kind.MENTIONED: f"{actor} mentioned you on {title}",
+        Kind.COMMENTED: f"{actor} commented on {title}",
+        Kind.STATUS_CHANGED: f"{actor} changed the status of {title}",
+        Kind.COMPLETED: f"{actor} completed {title}",
+        Kind.DUE_CHANGED: f"{actor} changed the due date of {title}",
+        Kind.REMINDER: f"Reminder: {title}",
+        Kind.MEMBER_ADDED: f"{actor} added you to {project}",
+        Kind.ROLE_CHANGED: f"Your role in {project} changed",
+        Kind.INVITED: f"{actor} invited you to {project}",
+    }
+    return sentences.get(note.kind) or note.summary or note.get_kind_display()
+
+
+def _item(note: Notification) -> dict:
+    return {
+        "note": note,
+        "text": note.summary or subject_of(note),
+        "excerpt": (note.data or {}).get("excerpt", ""),
+    }
+
+
+def _task_link(note: Notification) -> str:
+    if note.task_id:
+        return absolute(note.task.get_absolute_url())
+    if note.kind == Kind.INVITED:
+        return absolute(reverse("tasks:invitation-list"))
+    if note.project_id:
+        return absolute(note.project.get_absolute_url())
+    return absolute("/inbox/")
+
+
+def instant_message(recipient: User, notes: list[Notification]):
+    """One e-mail for one person about one task (or project): its latest changes."""
+    first = notes[0]
+    if len(notes) == 1:
+        subject = subject_of(first)
+    elif first.task:
+        subject = f"{len(notes)} updates on “{first.task.title}”"
+    else:
+        subject = f"{len(notes)} updates in “{first.project.name}”" if first.project else "Updates"
+    kinds = sorted({note.kind for note in notes})
+    message = _message(
+        to=recipient.email,
+        subject=subject,
+        template="instant",
+        context={
+            "recipient": recipient,
+            "task": first.task,
+            "project": first.project,
+            "items": [_item(note) for note in notes],
+            "link": _task_link(first),
+            "inbox_url": absolute("/inbox/"),
+        },
+        unsubscribe=(recipient, kinds),
+    )
+    if first.task_id:
+        # Mails about one task thread together in the reader's mail program.
+        thread = f"<task-{first.task_id}.{recipient.pk}@{_domain()}>"
+        message.extra_headers["In-Reply-To"] = thread
+        message.extra_headers["References"] = thread
+    return message
+
+
+def digest_message(recipient: User, notes: list[Notification]):
+    """The daily digest: everything waiting, by project, then by task."""
+    projects: dict = {}
+    for note in notes:
+        project = projects.setdefault(
+            note.project_id, {"project": note.project, "tasks": {}, "order": len(projects)}
+        )
+        entry = project["tasks"].setdefault(
+            note.task_id, {"task": note.task, "link": _task_link(note), "items": []}
+        )
+        entry["items"].append(_item(note))
+    groups = [
+        {"project": group["project"], "tasks": list(group["tasks"].values())}
+        for group in projects.values()
+    ]
+    count = len(notes)
+    return _message(
+        to=recipient.email,
+        subject=f"Your Taskdesk digest: {count} update{'' if count == 1 else 's'}",
+        template="digest",
+        context={
+            "recipient": recipient,
+            "groups": groups,
+            "count": count,
+            "inbox_url": absolute("/inbox/"),
+        },
+        unsubscribe=(recipient, sorted({note.kind for note in notes})),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sending and recording
+# ---------------------------------------------------------------------------
+def _still_wanted(recipient: User, notes: list[Notification]) -> list[Notification]:
+    """
+    Checked when sending, not when the notification was made: the person can still receive
+    mail, still wants this kind by e-mail, and can still see the task (or project).
+    """
+    if not recipient.is_active or not recipient.can_receive_mail:
+        return []
+    choices = settings_for(recipient)
+    visible_tasks = set(
+        Task.objects.visible_to(recipient)
+        .filter(pk__in={note.task_id for note in notes if note.task_id})
+        .values_list("pk", flat=True)
+    )
+    visible_projects = set(
+        Project.objects.visible_to(recipient)
+        .filter(pk__in={note.project_id for note in notes if note.project_id})
+        .values_list("pk", flat=True)
+    )
+    wanted = []
+    for note in notes:
+        if choices.delivery(note.kind) == Delivery.OFF:
+            continue
+        if note.task_id and note.task_id not in visible_tasks:
+            continue
+        if (
+            not note.task_id
+            and note.project_id
+            and note.kind != Kind.INVITED  # an invitee is not a member yet
+            and note.project_id not in visible_projects
+        ):
+            continue
+        wanted.append(note)
+    return wanted
+
+
+def _claimed(ids: list[int]) -> list[Notification]:
+    return list(
+        Notification.objects.filter(pk__in=ids, email_state=State.SENDING)
+        .select_related("recipient", "task", "project", "actor")
+        .order_by("created_at", "id")
+    )
+
+
+def _retry_later(notes: list[Notification], now: datetime.datetime) -> None:
+    """The mail did not go: try again later (waiting longer each time), then give up."""
+    for note in notes:
+        attempts = note.email_attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            logger.error("Gave up e-mailing notification %s after %s attempts", note.pk, attempts)
+            changes = {"email_state": State.SKIPPED}
+        else:
+            wait = datetime.timedelta(minutes=min(2 ** (attempts - 1), 60))
+            changes = {"email_state": State.PENDING, "email_retry_at": now + wait}
+        Notification.objects.filter(pk=note.pk, email_state=State.SENDING).update(
+            email_attempts=attempts, **changes
+        )
+
+
+def _deliver(ids: list[int], build, now: datetime.datetime) -> bool:
+    """
+    Send the claimed rows ``ids`` as one mail made by ``build(recipient, notes)``; record
+    the outcome. True when a mail went out.
+    """
+    notes = _claimed(ids)
+    if not notes:
+        return False
+    recipient = notes[0].recipient
+    wanted = _still_wanted(recipient, notes)
+    skipped = [note.pk for note in notes if note not in wanted]
+    if skipped:
+        Notification.objects.filter(pk__in=skipped, email_state=State.SENDING).update(
+            email_state=State.SKIPPED
+        )
+    if not wanted:
+        return False
+    try:
+        message = build(recipient, wanted)
+        mailers.default.send_messages([message])
+    except Exception:
+        # SMTP down or refusing, or anything else: the rows wait for another try.
+        logger.warning(
+            "Could not e-mail notifications %s; will try again",
+            [note.pk for note in wanted],
+            exc_info=True,
+        )
+        _retry_later(wanted, now)
+        return False
+    Notification.objects.filter(
+        pk__in=[note.pk for note in wanted], email_state=State.SENDING
+    ).update(email_state=State.SENT, emailed_at=timezone.now(), email_retry_at=None)
+    return True
+
+
+def _give_up_stale(now: datetime.datetime) -> None:
+    """Rows a vanished scheduler claimed: perhaps sent, perhaps not; never sent twice."""
+    Notification.objects.filter(
+        email_state=State.SENDING, emailed_at__lt=now - STALE_SENDING
+    ).update(email_state=State.SKIPPED)
+
+
+def _due_for_retry(now: datetime.datetime) -> Q:
+    return Q(email_retry_at__isnull=True) | Q(email_retry_at__lte=now)
+
+
+def _claim(ids: list[int], now: datetime.datetime) -> bool:
+    """Mark ``ids`` as being sent, all or none (inside the caller's transaction)."""
+    try:
+        with transaction.atomic():
+            claimed = Notification.objects.filter(pk__in=ids, email_state=State.PENDING).update(
+                email_state=State.SENDING, emailed_at=now
+            )
+            if claimed != len(ids):
+                raise IntegrityError("claimed elsewhere")
+    except IntegrityError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# At once, a burst of changes to one task making one mail
+# ---------------------------------------------------------------------------
+def _group_key(note: Notification) -> tuple:
+    if note.kind == Kind.REMINDER:
+        return ("reminder", note.pk)
+    if note.task_id:
+        return (note.recipient_id, "task", note.task_id)
+    return (note.recipient_id, "project", note.project_id)
+
+
+def _ready(notes: list[Notification], now: datetime.datetime) -> bool:
+    if any(note.kind == Kind.REMINDER for note in notes):
+        return True
+    burst = datetime.timedelta(seconds=settings.NOTIFICATION_BURST_SECONDS)
+    newest = max(note.created_at for note in notes)
+    oldest = min(note.created_at for note in notes)
+    return newest <= now - burst or oldest <= now - BURST_CAP
+
+
+def send_pending_mail(now: datetime.datetime | None = None) -> int:
+    """Send the instant e-mails that are due; the number of e-mails sent."""
+    now = now or timezone.now()
+    _give_up_stale(now)
+    batches = []
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(_due_for_retry(now), email_state=State.PENDING, email_delivery=Delivery.INSTANT)
+            .only("id", "recipient_id", "task_id", "project_id", "kind", "created_at")
+            .order_by("created_at", "id")[:BATCH]
+        )
+        groups = defaultdict(list)
+        for note in rows:
+            groups[_group_key(note)].append(note)
+        for notes in groups.values():
+            ids = [note.pk for note in notes]
+            if _ready(notes, now) and _claim(ids, now):
+                batches.append(ids)
+    # Claimed and committed: now talk to the mail server.
+    return sum(_deliver(ids, instant_message, now) for ids in batches)
+
+
+# ---------------------------------------------------------------------------
+# Daily digest at each person's local hour
+# ---------------------------------------------------------------------------
+def local_moment(day: datetime.date, hour: int, zone) -> datetime.datetime:
+    """
+    ``hour`` o'clock on ``day`` in ``zone``, as an instant. An hour that happens twice (clocks
+    going back) is its first; one that does not exist (clocks going forward) is the first
+    valid moment after the gap: ``fold=0`` reads a missing time with the offset before the
+    change, so 02:00 in New York on a spring-forward day is 07:00 UTC, which is 03:00 EDT.
+    """
+    naive = datetime.datetime.combine(day, datetime.time(hour))
+    return naive.replace(tzinfo=zone).astimezone(datetime.UTC)
+
+
+def last_digest_moment(now: datetime.datetime, zone, hour: int) -> datetime.datetime:
+    """The most recent digest moment at or before ``now``: today's, else yesterday's."""
+    today = now.astimezone(zone).date()
+    moment = local_moment(today, hour, zone)
+    if moment <= now:
+        return moment
+    return local_moment(today - datetime.timedelta(days=1), hour, zone)
+
+
+def send_digests(now: datetime.datetime | None = None) -> int:
+    """
+    Send each person's digest whose local digest hour has come since the last one, with
+    everything waiting for it; the number of e-mails sent.
+    """
+    now = now or timezone.now()
+    _give_up_stale(now)
+    waiting = dict(
+        Notification.objects.filter(
+            _due_for_retry(now), email_state=State.PENDING, email_delivery=Delivery.DIGEST
+        )
+        .values("recipient")
+        .annotate(oldest=Min("created_at"))
+        .order_by()
+        .values_list("recipient", "oldest")
+    )
+    default_hour = NotificationSettings._meta.get_field("digest_hour").default
+    rows = {row.user_id: row for row in NotificationSettings.objects.filter(user__in=waiting)}
+    sent = 0
+    for user in User.objects.filter(pk__in=waiting).order_by("pk"):
+        row = rows.get(user.pk)
+        due = last_digest_moment(now, user.zone, row.digest_hour if row else default_hour)
+        # Only what was already waiting at the digest moment calls for a digest.
+        if waiting[user.pk] > due or (row and row.last_digest_at and row.last_digest_at >= due):
+            continue
+        claim = _claim_digest(user, due, now)
+        if claim is None:
+            continue
+        ids, previous = claim
+        if _deliver(ids, digest_message, now):
+            sent += 1
+        elif Notification.objects.filter(pk__in=ids, email_state=State.PENDING).exists():
+            # Not sent and to be tried again: so is the digest.
+            NotificationSettings.objects.filter(user=user, last_digest_at=now).update(
+                last_digest_at=previous
+            )
+    return sent
+
+
+def _claim_digest(user: User, due: datetime.datetime, now: datetime.datetime):
+    """Claim ``user``'s digest (their settings row, then their rows): (ids, previous) or None."""
+    settings_for(user)
+    with transaction.atomic():
+        row = (
+            NotificationSettings.objects.select_for_update(skip_locked=True)
+            .filter(user=user)
+            .first()
+        )
+        if row is None or (row.last_digest_at and row.last_digest_at >= due):
+            return None  # another scheduler has it, or has just sent it
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                _due_for_retry(now),
+                recipient=user,
+                email_state=State.PENDING,
+                email_delivery=Delivery.DIGEST,
+            )
+            .order_by("created_at", "id")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids or not _claim(ids, now):
+            return None
+        previous = row.last_digest_at
+        row.last_digest_at = now
+        row.save(update_fields=["last_digest_at"])
+    return ids, previous
+
+
+# ---------------------------------------------------------------------------
+# Invitations to an address without an account
+# ---------------------------------------------------------------------------
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(
+        {"i": invitation.pk, "a": invitation.address}, salt=INVITATION_SALT, compress=True
+    )
+
+
+def read_invitation_token(token: str) -> Invitation | None:
+    """
+    The invitation a link names, while it can still be accepted: a forged, broken or
+    outdated link (answered, cancelled, expired, or for another address) is ``None``.
+    """
+    max_age = datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+        invitation = Invitation.objects.select_related("project", "invited_by").get(
+            pk=int(data["i"]), address=str(data["a"])
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Invitation.DoesNotExist):
+        return None
+    if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        return None
+    return invitation
+
+
+def invitation_join_url(invitation: Invitation) -> str:
+    return absolute(reverse("invitation-join", args=[invitation_token(invitation)]))
+
+
+def enqueue_invitation_email(invitation_id: int) -> None:
+    """After the current transaction commits, e-mail the invitation to its address."""
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id))
+
+
+def _within_hourly_limit(inviter_id: int | None) -> bool:
+    """``INVITATION_EMAILS_PER_HOUR`` mails per inviter and clock hour (counted in the cache)."""
+    key = f"invitation-mails:{inviter_id}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, 3600)
+        count = 1
+    return count <= settings.INVITATION_EMAILS_PER_HOUR
+
+
+@task
+def send_invitation_email(invitation_id: int) -> str:
+    """
+    Write to an invited address that has no account: who invites, to which project, and a
+    signed link that expires with the invitation. At most one mail per invitation and
+    renewal; a mail server that is down fails the job, which the queue tries again.
+    """
+    invitation = (
+        Invitation.objects.select_related("project", "invited_by")
+        .filter(pk=invitation_id, invitee__isnull=True)
+        .first()
+    )
+    if invitation is None or "@" not in invitation.address:
+        return "no such invitation"
+    if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
+        return "no longer open"
+    once = f"invitation-mail:{invitation.pk}:{invitation.expires_at.timestamp()}"
+    if not cache.add(once, 1, settings.INVITATION_EXPIRY_DAYS * 86400):
+        return "already sent"
+    if not _within_hourly_limit(invitation.invited_by_id):
+        logger.warning(
+            "Invitation %s not e-mailed: its inviter sent %s invitation mails this hour",
+            invitation.pk,
+            settings.INVITATION_EMAILS_PER_HOUR,
+        )
+        return "rate limited"
+    inviter = invitation.invited_by.name if invitation.invited_by else "Someone"
+    message = _message(
+        to=invitation.address,
+        subject=f"{inviter} invited you to “{invitation.project.name}” on Taskdesk",
+        template="invitation",
+        context={
+            "invitation": invitation,
+            "inviter": inviter,
+            "project": invitation.project,
+            "role": invitation.get_role_display().lower(),
+            "link": invitation_join_url(invitation),
+            "expires_at": invitation.expires_at,
+        },
+    )
+    try:
+        mailers.default.send_messages([message])
+    except Exception:
+        cache.delete(once)  # not sent: the retry may send it
+        logger.warning("Could not e-mail invitation %s; will try again", invitation.pk)
+        raise
+    return "sent"
+
+
+def signup_url_for(invitation: Invitation) -> str:
+    """Sign-up with the invited address filled in, landing on the invitations afterwards."""
+    query = urlencode({"email": invitation.address, "next": reverse("tasks:invitation-list")})
+    return f"{reverse('account_signup')}?{query}"
