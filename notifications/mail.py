@@ -574,6 +574,7 @@ def send_invitation_email(invitation_id: int) -> str:
     if not cache.add(once, 1, settings.INVITATION_EXPIRY_DAYS * 86400):
         return "already sent"
     if not _within_hourly_limit(invitation.invited_by_id):
+        cache.delete(once)
         logger.warning(
             "Invitation %s not e-mailed: its inviter sent %s invitation mails this hour",
             invitation.pk,
