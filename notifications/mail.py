@@ -456,7 +456,7 @@ def send_digests(now: datetime.datetime | None = None) -> int:
     default_hour = NotificationSettings._meta.get_field("digest_hour").default
     rows = {row.user_id: row for row in NotificationSettings.objects.filter(user__in=waiting)}
     sent = 0
-    for user in User.objects.filter(pk__in=waiting).order_by("pk"):
+    for user in User.objects.filter(pk__in=list(waiting)).order_by("pk"):
         row = rows.get(user.pk)
         due = last_digest_moment(now, user.zone, row.digest_hour if row else default_hour)
         # Only what was already waiting at the digest moment calls for a digest.

@@ -146,6 +146,12 @@ class Notification(models.Model):
                 name="notification_email_pending",
                 condition=Q(email_state="pending"),
             ),
+            # Claimed rows whose scheduler vanished (notifications.mail gives them up).
+            models.Index(
+                fields=["emailed_at"],
+                name="notification_email_sending",
+                condition=Q(email_state="sending"),
+            ),
         ]
 
     def __str__(self) -> str:
