@@ -271,10 +271,21 @@ def _still_wanted(recipient: User, notes: list[Notification]) -> list[Notificati
         .filter(pk__in={note.project_id for note in notes if note.project_id})
         .values_list("pk", flat=True)
     )
+    invitations = [
+        (note.data or {}).get("invitation") for note in notes if note.kind == Kind.INVITED
+    ]
+    open_invitations = set(
+        Invitation.objects.current()
+        .filter(pk__in=[pk for pk in invitations if isinstance(pk, int)])
+        .values_list("pk", flat=True)
+    )
     wanted = []
     for note in notes:
         if choices.delivery(note.kind) == Delivery.OFF:
             continue
+        invitation = (note.data or {}).get("invitation")
+        if note.kind == Kind.INVITED and invitation and invitation not in open_invitations:
+            continue  # answered, withdrawn or expired meanwhile
         if note.task_id and note.task_id not in visible_tasks:
             continue
         if (

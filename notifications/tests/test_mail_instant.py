@@ -208,3 +208,24 @@ def test_running_twice_sends_nothing_twice(smtp, erin, alice, task):
     assert mail.send_pending_mail() == 2
     assert mail.send_pending_mail() == 0
     assert len(smtp.wait_for(2)) == 2
+
+
+def test_an_invitation_answered_meanwhile_is_not_mailed(smtp, oscar, alice, project):
+    from tasks import services
+
+    invitation = services.member_invite(project=project, by=alice, username="oscar")
+    answered = make_note(
+        oscar, project=project, kind=Kind.INVITED, actor=alice, data={"invitation": invitation.pk}
+    )
+    services.invitation_decline(invitation=invitation, by=oscar)
+    assert mail.send_pending_mail() == 0
+    answered.refresh_from_db()
+    assert answered.email_state == State.SKIPPED
+    invitation = services.member_invite(project=project, by=alice, username="oscar")
+    make_note(
+        oscar, project=project, kind=Kind.INVITED, actor=alice, data={"invitation": invitation.pk}
+    )
+    assert mail.send_pending_mail() == 1
+    [message] = smtp.wait_for(1)
+    assert message["Subject"] == "Alice Owner invited you to “Alpha”"
+    assert "https://tasks.example.com/invitations/" in text_part(message)
