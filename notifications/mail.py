@@ -6,7 +6,10 @@ E-mail for notifications (DESIGN §8 "Channels", "Invitations").
   the last one, at most 10 minutes after the first); reminders go at once.
 - ``send_digests`` (every 5 min): one e-mail per person with everything waiting for their
   daily digest, once their own local digest hour has come.
-- ``send_invitation_email``: a job that writes to an invited address with no account.
+- ``send_invitation_email``: a job that writes to an invited address with no account
+  (``enqueue_invitation_email`` enqueues it after commit).
+
+The mails are built in ``mail_messages``; the signed links they carry live in ``mail_links``.
 
 **At most once.** A scheduler claims rows (``SELECT … FOR UPDATE SKIP LOCKED``, then a
 conditional update to ``sending``) and commits before it talks to the mail server; only then
@@ -23,20 +26,18 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import defaultdict
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives, mailers, make_msgid
+from django.core.mail import mailers
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from notifications.mail_links import invitation_join_url, settings_for
+from notifications.mail_messages import digest_message, instant_message, message
 from notifications.models import Delivery, Kind, Notification, NotificationSettings
 from tasks.models import Invitation, Project, Task
 
@@ -51,9 +52,6 @@ STALE_SENDING = datetime.timedelta(hours=1)
 #: Rows looked at per run.
 BATCH = 500
 
-UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-INVITATION_SALT = "notifications.invitation"
-
 State = Notification.EmailState
 
 
@@ -65,189 +63,6 @@ def register_mail_jobs() -> None:
         return
     scheduler.register("notifications.send_pending_mail", send_pending_mail, every=30)
     scheduler.register("notifications.send_digests", send_digests, every=300)
-
-
-# ---------------------------------------------------------------------------
-# Links
-# ---------------------------------------------------------------------------
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
-def _domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
-
-
-def unsubscribe_token(user, kinds: list[str] | str) -> str:
-    """A signed, non-expiring token for "no more of these e-mails": kinds, or ``"all"``."""
-    return signing.dumps({"u": user.pk, "k": kinds}, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def read_unsubscribe_token(token: str) -> tuple[User, list[str]] | None:
-    """The person and the kinds a token names, or ``None`` for a forged or broken one."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        kinds = Kind.values if data["k"] == "all" else list(data["k"])
-        user = User.objects.get(pk=int(data["u"]))
-    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
-        return None
-    if not kinds or any(kind not in Kind.values for kind in kinds):
-        return None
-    return user, kinds
-
-
-def unsubscribe_url(user, kinds: list[str] | str) -> str:
-    return absolute(reverse("unsubscribe", args=[unsubscribe_token(user, kinds)]))
-
-
-def settings_for(user) -> NotificationSettings:
-    """Someone's notification settings row, made on first use."""
-    try:
-        with transaction.atomic():
-            return NotificationSettings.objects.get_or_create(user=user)[0]
-    except IntegrityError:  # made by someone else meanwhile
-        return NotificationSettings.objects.get(user=user)
-
-
-@transaction.atomic
-def unsubscribe(user, kinds: list[str]) -> None:
-    """Turn e-mail off for ``kinds``; waiting mails of those kinds are then not sent."""
-    settings_for(user)
-    row = NotificationSettings.objects.select_for_update().get(user=user)
-    row.email = {**row.email, **dict.fromkeys(kinds, Delivery.OFF.value)}
-    row.save(update_fields=["email"])
-
-
-# ---------------------------------------------------------------------------
-# Messages
-# ---------------------------------------------------------------------------
-def _message(*, to: str, subject: str, template: str, context: dict, unsubscribe=None):
-    """
-    One e-mail, plain text and HTML from ``notifications/email/<template>.txt|html``.
-    ``unsubscribe`` is ``(user, kinds)``: the one-click ``List-Unsubscribe`` (RFC 8058) and
-    the links at the foot.
-    """
-    subject = " ".join(subject.split())
-    context = {"site_url": settings.SITE_URL, "subject": subject, **context}
-    headers = {"Message-ID": make_msgid(domain=_domain()), "Auto-Submitted": "auto-generated"}
-    if unsubscribe is not None:
-        user, kinds = unsubscribe
-        link = unsubscribe_url(user, kinds)
-        context["unsubscribe_url"] = link
-        context["unsubscribe_all_url"] = unsubscribe_url(user, "all")
-        headers["List-Unsubscribe"] = f"<{link}>"
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    text = render_to_string(f"notifications/email/{template}.txt", context)
-    html = render_to_string(f"notifications/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers
-    )
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _actor(note: Notification) -> str:
-    return note.actor.name if note.actor else "Someone"
-
-
-def subject_of(note: Notification) -> str:
-    """What happened, in a few words: "ann commented on “Pay rent”"."""
-    actor = _actor(note)
-    title = f"“{note.task.title}”" if note.task else ""
-    project = f"“{note.project.name}”" if note.project else "a project"
-    sentences = {
-        Kind.ASSIGNED: f"{actor} assigned {title} to you",
-        Kind.MENTIONED: f"{actor} mentioned you on {title}",
-        Kind.COMMENTED: f"{actor} commented on {title}",
-        Kind.STATUS_CHANGED: f"{actor} changed the status of {title}",
-        Kind.COMPLETED: f"{actor} completed {title}",
-        Kind.DUE_CHANGED: f"{actor} changed the due date of {title}",
-        Kind.REMINDER: f"Reminder: {title}",
-        Kind.MEMBER_ADDED: f"{actor} added you to {project}",
-        Kind.ROLE_CHANGED: f"Your role in {project} changed",
-        Kind.INVITED: f"{actor} invited you to {project}",
-    }
-    return sentences.get(note.kind) or note.summary or note.get_kind_display()
-
-
-def _item(note: Notification) -> dict:
-    return {
-        "note": note,
-        "text": note.summary or subject_of(note),
-        "excerpt": (note.data or {}).get("excerpt", ""),
-    }
-
-
-def _task_link(note: Notification) -> str:
-    if note.task_id:
-        return absolute(note.task.get_absolute_url())
-    if note.kind == Kind.INVITED:
-        return absolute(reverse("tasks:invitation-list"))
-    if note.project_id:
-        return absolute(note.project.get_absolute_url())
-    return absolute("/inbox/")
-
-
-def instant_message(recipient: User, notes: list[Notification]):
-    """One e-mail for one person about one task (or project): its latest changes."""
-    first = notes[0]
-    if len(notes) == 1:
-        subject = subject_of(first)
-    elif first.task:
-        subject = f"{len(notes)} updates on “{first.task.title}”"
-    else:
-        subject = f"{len(notes)} updates in “{first.project.name}”" if first.project else "Updates"
-    kinds = sorted({note.kind for note in notes})
-    message = _message(
-        to=recipient.email,
-        subject=subject,
-        template="instant",
-        context={
-            "recipient": recipient,
-            "task": first.task,
-            "project": first.project,
-            "items": [_item(note) for note in notes],
-            "link": _task_link(first),
-            "inbox_url": absolute("/inbox/"),
-        },
-        unsubscribe=(recipient, kinds),
-    )
-    if first.task_id:
-        # Mails about one task thread together in the reader's mail program.
-        thread = f"<task-{first.task_id}.{recipient.pk}@{_domain()}>"
-        message.extra_headers["In-Reply-To"] = thread
-        message.extra_headers["References"] = thread
-    return message
-
-
-def digest_message(recipient: User, notes: list[Notification]):
-    """The daily digest: everything waiting, by project, then by task."""
-    projects: dict = {}
-    for note in notes:
-        project = projects.setdefault(
-            note.project_id, {"project": note.project, "tasks": {}, "order": len(projects)}
-        )
-        entry = project["tasks"].setdefault(
-            note.task_id, {"task": note.task, "link": _task_link(note), "items": []}
-        )
-        entry["items"].append(_item(note))
-    groups = [
-        {"project": group["project"], "tasks": list(group["tasks"].values())}
-        for group in projects.values()
-    ]
-    count = len(notes)
-    return _message(
-        to=recipient.email,
-        subject=f"Your Taskdesk digest: {count} update{'' if count == 1 else 's'}",
-        template="digest",
-        context={
-            "recipient": recipient,
-            "groups": groups,
-            "count": count,
-            "inbox_url": absolute("/inbox/"),
-        },
-        unsubscribe=(recipient, sorted({note.kind for note in notes})),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -520,34 +335,6 @@ def _claim_digest(user: User, due: datetime.datetime, now: datetime.datetime):
 # ---------------------------------------------------------------------------
 # Invitations to an address without an account
 # ---------------------------------------------------------------------------
-def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps(
-        {"i": invitation.pk, "a": invitation.address}, salt=INVITATION_SALT, compress=True
-    )
-
-
-def read_invitation_token(token: str) -> Invitation | None:
-    """
-    The invitation a link names, while it can still be accepted: a forged, broken or
-    outdated link (answered, cancelled, expired, or for another address) is ``None``.
-    """
-    max_age = datetime.timedelta(days=settings.INVITATION_EXPIRY_DAYS)
-    try:
-        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
-        invitation = Invitation.objects.select_related("project", "invited_by").get(
-            pk=int(data["i"]), address=str(data["a"])
-        )
-    except (signing.BadSignature, KeyError, TypeError, ValueError, Invitation.DoesNotExist):
-        return None
-    if invitation.status != Invitation.Status.PENDING or invitation.is_expired:
-        return None
-    return invitation
-
-
-def invitation_join_url(invitation: Invitation) -> str:
-    return absolute(reverse("invitation-join", args=[invitation_token(invitation)]))
-
-
 def enqueue_invitation_email(invitation_id: int) -> None:
     """After the current transaction commits, e-mail the invitation to its address."""
     transaction.on_commit(lambda: send_invitation_email.enqueue(invitation_id))
@@ -593,7 +380,7 @@ def send_invitation_email(invitation_id: int) -> str:
         )
         return "rate limited"
     inviter = invitation.invited_by.name if invitation.invited_by else "Someone"
-    message = _message(
+    email = message(
         to=invitation.address,
         subject=f"{inviter} invited you to “{invitation.project.name}” on Taskdesk",
         template="invitation",
@@ -607,15 +394,9 @@ def send_invitation_email(invitation_id: int) -> str:
         },
     )
     try:
-        mailers.default.send_messages([message])
+        mailers.default.send_messages([email])
     except Exception:
         cache.delete(once)  # not sent: the retry may send it
         logger.warning("Could not e-mail invitation %s; will try again", invitation.pk)
         raise
     return "sent"
-
-
-def signup_url_for(invitation: Invitation) -> str:
-    """Sign-up with the invited address filled in, landing on the invitations afterwards."""
-    query = urlencode({"email": invitation.address, "next": reverse("tasks:invitation-list")})
-    return f"{reverse('account_signup')}?{query}"

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import User
-from notifications import mail
+from notifications import mail_links
 from notifications.models import Kind
 
 
@@ -30,7 +30,7 @@ class UnsubscribeView(View):
     template_name = "notifications/unsubscribe.html"
 
     def _read(self, token: str) -> tuple[User, list[str]]:
-        found = mail.read_unsubscribe_token(token)
+        found = mail_links.read_unsubscribe_token(token)
         if found is None:
             raise Http404("This unsubscribe link is not valid.")
         return found
@@ -52,7 +52,7 @@ class UnsubscribeView(View):
 
     def post(self, request, token: str) -> HttpResponse:
         user, kinds = self._read(token)
-        mail.unsubscribe(user, kinds)
+        mail_links.unsubscribe(user, kinds)
         return self._page(request, user, kinds, done=True)
 
 
@@ -64,7 +64,7 @@ class InvitationJoinView(View):
     """
 
     def get(self, request, token: str) -> HttpResponse:
-        invitation = mail.read_invitation_token(token)
+        invitation = mail_links.read_invitation_token(token)
         if invitation is None:
             return render(request, "notifications/invitation_gone.html", status=410)
         if request.user.is_authenticated:
@@ -73,7 +73,7 @@ class InvitationJoinView(View):
             query = f"?next={reverse('tasks:invitation-list')}"
             return HttpResponseRedirect(reverse("account_login") + query)
         try:
-            return HttpResponseRedirect(mail.signup_url_for(invitation))
+            return HttpResponseRedirect(mail_links.signup_url_for(invitation))
         except NoReverseMatch:  # no sign-up page (single sign-on only): sign in instead
             query = f"?next={reverse('tasks:invitation-list')}"
             return HttpResponseRedirect(reverse("account_login") + query)

@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from notifications import mail
+from notifications import mail, mail_links
 from notifications.models import Delivery, Kind, NotificationSettings
 from notifications.tests.conftest import html_part, smtp_server, text_part
 from notifications.tests.helpers import make_note
@@ -96,7 +96,7 @@ def test_one_click_unsubscribe_over_http_without_cookies(live_server, settings, 
 
 @pytest.mark.parametrize("spoil", ["flip", "cut", "other-salt", "garbage"])
 def test_a_tampered_unsubscribe_link_is_404_and_changes_nothing(erin, spoil):
-    token = mail.unsubscribe_token(erin, "all")
+    token = mail_links.unsubscribe_token(erin, "all")
     spoiled = {
         "flip": token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1],
         "cut": token[: len(token) // 2],
@@ -111,7 +111,7 @@ def test_a_tampered_unsubscribe_link_is_404_and_changes_nothing(erin, spoil):
 
 def test_unsubscribing_skips_mail_already_waiting(smtp, erin, alice, task):
     make_note(erin, task=task, kind=Kind.COMMENTED, actor=alice)
-    Client().post(f"/unsubscribe/{mail.unsubscribe_token(erin, [Kind.COMMENTED])}/")
+    Client().post(f"/unsubscribe/{mail_links.unsubscribe_token(erin, [Kind.COMMENTED])}/")
     assert mail.send_pending_mail() == 0
     assert smtp.messages == []
 
@@ -171,21 +171,23 @@ def test_someone_signed_in_goes_straight_to_the_invitations(smtp, project, alice
     invitation = invite(project, alice)
     client = Client()
     client.force_login(oscar)
-    response = client.get(mail.invitation_join_url(invitation).removeprefix(mail.absolute("")))
+    response = client.get(
+        mail_links.invitation_join_url(invitation).removeprefix(mail_links.absolute(""))
+    )
     assert response.status_code == 302 and response["Location"] == "/invitations/"
 
 
 def test_an_address_that_has_an_account_by_now_is_sent_to_log_in(smtp, project, alice, oscar):
     invitation = invite(project, alice, "oscar@example.com")
     Invitation.objects.filter(pk=invitation.pk).update(invitee=None)
-    path = mail.invitation_join_url(invitation).removeprefix(mail.absolute(""))
+    path = mail_links.invitation_join_url(invitation).removeprefix(mail_links.absolute(""))
     response = Client().get(path)
     assert response["Location"] == "/accounts/login/?next=/invitations/"
 
 
 def test_an_expired_or_cancelled_invitation_link_is_gone(smtp, project, alice):
     invitation = invite(project, alice)
-    path = mail.invitation_join_url(invitation).removeprefix(mail.absolute(""))
+    path = mail_links.invitation_join_url(invitation).removeprefix(mail_links.absolute(""))
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
