@@ -7,3 +7,8 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from notifications.mail import register_mail_jobs
+
+        register_mail_jobs()

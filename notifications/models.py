@@ -85,12 +85,14 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """
     One entry of someone's inbox. ``email_state`` says what the mail side still owes:
-    ``pending`` waits for the burst window (instant) or the digest hour (digest).
+    ``pending`` waits for the burst window (instant) or the digest hour (digest);
+    ``sending`` is claimed by one scheduler (``notifications.mail``), ``sent`` went out.
     """
 
     class EmailState(models.TextChoices):
         NONE = "none", "Not e-mailed"
         PENDING = "pending", "To be sent"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped"
 
@@ -123,6 +125,10 @@ class Notification(models.Model):
     email_delivery = models.CharField(max_length=10, choices=Delivery, default=Delivery.OFF)
     email_state = models.CharField(max_length=10, choices=EmailState, default=EmailState.NONE)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    #: Failed attempts to mail it (the mail server was down); the next one waits until
+    #: ``email_retry_at``.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_retry_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -139,6 +145,12 @@ class Notification(models.Model):
                 fields=["created_at"],
                 name="notification_email_pending",
                 condition=Q(email_state="pending"),
+            ),
+            # Claimed rows whose scheduler vanished (notifications.mail gives them up).
+            models.Index(
+                fields=["emailed_at"],
+                name="notification_email_sending",
+                condition=Q(email_state="sending"),
             ),
         ]
 

@@ -386,6 +386,8 @@ _email_options = {
     "password": _email.get("EMAIL_HOST_PASSWORD"),
     "use_tls": _email.get("EMAIL_USE_TLS"),
     "use_ssl": _email.get("EMAIL_USE_SSL"),
+    # Seconds to wait for the mail server: one that hangs must not hold a worker for ever.
+    "timeout": env.int("EMAIL_TIMEOUT", default=20),
 }
 MAILERS = {
     "default": {
@@ -402,6 +404,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Taskdesk <taskdesk@l
 
 # Days an invitation to a project can be accepted; inviting the person again renews it.
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
+
+# Where people reach this site: e-mails carry absolute links built on it (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Several changes to one task within this many seconds make one e-mail (at most 10 minutes
+# after the first of them, however long the changes go on).
+NOTIFICATION_BURST_SECONDS = env.int("NOTIFICATION_BURST_SECONDS", default=120)
+# Invitation e-mails one person may cause per hour (to addresses without an account).
+INVITATION_EMAILS_PER_HOUR = env.int("INVITATION_EMAILS_PER_HOUR", default=20)
 
 # ---------------------------------------------------------------------------
 # Security headers. Production values follow DEBUG; each can be overridden.

@@ -43,6 +43,8 @@ urlpatterns = [
     # off). Paths without their trailing slash too: APPEND_SLASH would redirect them, and a
     # redirected POST arrives as a GET.
     re_path(r"^api/", csrf_exempt(api_not_found)),
+    # Links in e-mails: unsubscribe, join by invitation.
+    path("", include("notifications.mail_urls")),
     path("", include("tasks.urls")),
 ]
 

@@ -684,6 +684,7 @@ class Activity(models.Model):
         MEMBER_ADDED = "member_added", "added a member"
         MEMBER_ROLE_CHANGED = "member_role_changed", "changed a member's role"
         MEMBER_REMOVED = "member_removed", "removed a member"
+        INVITED = "invited", "invited someone"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
     # Kept (as null) when the task is deleted, so the project's history still says so.

@@ -396,6 +396,13 @@ def member_invite(
     invitation.invited_by = by
     invitation.expires_at = invitation_expiry(now)
     invitation.save()
+    # The project's history is for every member: it names the invitation, never the address.
+    Activity.objects.create(
+        project=current,
+        actor=by,
+        verb=Activity.Verb.INVITED,
+        changes={"invitation": invitation.pk, "role": role.value},
+    )
     return invitation
 
 

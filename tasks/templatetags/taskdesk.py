@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
-from tasks.models import Priority, Status
+from tasks.models import Priority, Role, Status
 
 register = template.Library()
 
@@ -197,7 +197,7 @@ def _day(value: str | None) -> str:
     return date_format(day, "j M" if day.year == timezone.localdate().year else "j M Y")
 
 
-def _label(choices: type[Status] | type[Priority], value: str | None) -> str:
+def _label(choices: type[Status] | type[Priority] | type[Role], value: str | None) -> str:
     try:
         return choices(value).label
     except ValueError:
@@ -291,6 +291,9 @@ def activity_words(activity) -> str:
     }
     if verb in fixed:
         return fixed[verb]
+    if verb == "invited":
+        role = (activity.changes or {}).get("role")
+        return f"invited someone as {_label(Role, role).lower()}" if role else "invited someone"
     clauses = _field_clauses(activity.changes or {})
     if clauses:
         return _join(clauses)

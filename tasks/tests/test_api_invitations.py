@@ -376,3 +376,13 @@ def test_a_token_cannot_answer_beyond_its_scope(project, oscar, scope):
     assert project.role_of(oscar) is None
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.PENDING
+
+
+def test_an_invitation_is_in_the_project_history_without_the_address(project, alice):
+    invitation = services.member_invite(
+        project=project, by=alice, email="Someone.New@example.com", role=Role.EDITOR
+    )
+    activity = Activity.objects.get(verb=Activity.Verb.INVITED)
+    assert activity.project == project and activity.actor == alice and activity.task is None
+    assert activity.changes == {"invitation": invitation.pk, "role": "editor"}
+    assert "example.com" not in str(activity.changes)

@@ -56,6 +56,10 @@ def not_found(row: str):
     return 404
 
 
+def gone(row: str):
+    return 410
+
+
 def not_found_when_signed_in(row: str):
     """Someone else's (here: nobody's) passkey: a 404, after signing in."""
     return LOGIN if row == "anonymous" else 404
@@ -127,6 +131,13 @@ EXPECTATIONS: dict[str, list[Case]] = {
         Case(POST, "/accounts/unlock/", public, {"login": "nobody"}),
     ],
     "accounts/unlock/<str:token>/": [Case(GET, "/accounts/unlock/not-a-token/", public)],
+    # Links in e-mails: the signed token is the authorization, so a forged one is refused
+    # to everyone alike (notifications/tests/test_mail_links.py follows real ones).
+    "unsubscribe/<str:token>/": [
+        Case(GET, "/unsubscribe/not-a-token/", not_found),
+        Case(POST, "/unsubscribe/not-a-token/", not_found),
+    ],
+    "invitations/join/<str:token>/": [Case(GET, "/invitations/join/not-a-token/", gone)],
     "accounts/2fa/": [Case(GET, "/accounts/2fa/", signed_in)],
     "accounts/2fa/authenticate/": [Case(GET, "/accounts/2fa/authenticate/", signed_in)],
     "accounts/2fa/reauthenticate/": [Case(GET, "/accounts/2fa/reauthenticate/", signed_in)],

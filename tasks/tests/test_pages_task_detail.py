@@ -503,6 +503,7 @@ def test_task_page_query_count_is_constant(
         ),
         ("comment_edited", {"comment": 3}, "edited a comment"),
         ("deleted", {}, "deleted this task"),
+        ("invited", {"invitation": 3, "role": "editor"}, "invited someone as editor"),
     ],
 )
 def test_activity_sentences_cover_every_change(verb, changes, words):
