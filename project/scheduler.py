@@ -20,6 +20,7 @@ Heavy work is best enqueued as a job by the periodic function, so that workers d
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ class Periodic:
 
 
 _registry: dict[str, Periodic] = {}
+_running = threading.local()
+
+
+def current_slot() -> int | None:
+    """Inside a periodic function: the slot being run (seconds since the epoch // every)."""
+    return getattr(_running, "slot", None)
 
 
 def register(
@@ -95,10 +102,13 @@ class Scheduler:
             try:
                 if periodic.once_per_slot and not claim_slot(periodic.name, slot):
                     continue
+                _running.slot = slot
                 periodic.func()
             except Exception:
                 logger.exception("Periodic %s failed", periodic.name)
                 continue
+            finally:
+                _running.slot = None
             ran.append(periodic.name)
         return ran
 

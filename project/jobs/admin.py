@@ -1,8 +1,9 @@
 """
 The job queue in the admin: django-tasks-db's rows, read-only, with their status, attempts,
 times, error and traceback, filterable by status. Staff who may change them get one action,
-"Retry": a failed job is queued again at once (one more attempt). Staff who may only view them
-see the list and the details, nothing more.
+"Retry": a failed job is queued again at once (one more attempt); staff who may delete them
+delete them (failed jobs stay until then). Staff who may only view them see the list and the
+details, nothing more.
 """
 
 from django.contrib import admin, messages
@@ -37,6 +38,10 @@ class JobAdmin(DBTaskResultAdmin):
         if obj is not None:
             return False
         return admin.ModelAdmin.has_change_permission(self, request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Failed jobs stay until staff delete them (successful ones are purged after a while).
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     @admin.display(description="attempts")
     def attempts(self, obj: DBTaskResult) -> int:

@@ -14,6 +14,7 @@ class JobsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.db.models.signals import post_save
 
         from project import events, scheduler
@@ -24,9 +25,22 @@ class JobsConfig(AppConfig):
         post_save.connect(
             events.activity_saved, sender=Activity, dispatch_uid="events.activity_saved"
         )
-        scheduler.register("events.sweep", events.sweep_undispatched, every=10)
-        scheduler.register("jobs.retry_failed", maintenance.retry_due_jobs, every=5)
-        scheduler.register("jobs.recover_stuck", maintenance.recover_stuck_jobs, every=10)
+        # Each looks a few times within the delay it serves (10 s, 5 s and 10 s by default).
+        scheduler.register(
+            "events.sweep",
+            events.sweep_undispatched,
+            every=max(1, min(10, settings.EVENTS_SWEEP_AFTER_SECONDS / 3)),
+        )
+        scheduler.register(
+            "jobs.retry_failed",
+            maintenance.retry_due_jobs,
+            every=max(1, min(5, settings.TASKS_RETRY_BASE_SECONDS / 2)),
+        )
+        scheduler.register(
+            "jobs.recover_stuck",
+            maintenance.recover_stuck_jobs,
+            every=max(1, min(10, settings.TASKS_WORKER_TIMEOUT / 3)),
+        )
         scheduler.register(
             "jobs.purge", maintenance.purge_finished_jobs, every=3600, once_per_slot=True
         )
