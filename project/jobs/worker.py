@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from traceback import format_exception
@@ -78,6 +79,14 @@ class Heartbeat(threading.Thread):
 
 class Worker(DatabaseWorker):
     """django-tasks-db's worker whose failures also carry their retry time (one write)."""
+
+    def configure_signals(self) -> None:
+        # Started in the background of a shell (make run), SIGINT is ignored: keep it so, and
+        # stop on the SIGTERM that follows instead (one signal: the job at hand finishes).
+        ignore_interrupt = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        super().configure_signals()
+        if ignore_interrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # django-tasks-db's run_task, with record_failure in place of set_failed.

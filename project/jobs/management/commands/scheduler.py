@@ -35,6 +35,8 @@ class Command(BaseCommand):
             for name in scheduler.tick():
                 self.stdout.write(f"ran {name}")
             return
-        signal.signal(signal.SIGINT, scheduler.stop)
+        # In the background of a shell (make run) SIGINT is ignored: it stays so.
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, scheduler.stop)
         signal.signal(signal.SIGTERM, scheduler.stop)
         scheduler.run(interval=interval)
