@@ -191,8 +191,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # serves one machine to many). rq: Redis through RQ, for a queue that outgrows the database.
 # immediate: run each job at once, in the process that enqueues it (no worker; tests, demos).
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
-TASKS_REDIS_URL = env.str(
-    "TASKS_REDIS_URL", default=env.str("REDIS_URL", default="") or "redis://127.0.0.1:6379/0"
+TASKS_REDIS_URL = (
+    env.str("TASKS_REDIS_URL", default="")
+    or env.str("REDIS_URL", default="")
+    or "redis://127.0.0.1:6379/0"
 )
 _task_backends = {
     "database": "django_tasks_db.DatabaseBackend",
