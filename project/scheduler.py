@@ -98,7 +98,6 @@ class Scheduler:
             if self.last_slot.get(periodic.name) == slot:
                 continue
             self.last_slot[periodic.name] = slot
-            close_old_connections()
             try:
                 if periodic.once_per_slot and not claim_slot(periodic.name, slot):
                     continue
@@ -118,6 +117,8 @@ class Scheduler:
     def run(self, interval: float = 1.0) -> None:
         logger.info("Scheduler started: %s", ", ".join(sorted(registered())))
         while self.running:
+            # As between two requests: drop a connection that is broken or too old.
+            close_old_connections()
             self.tick()
             deadline = time.monotonic() + interval
             while self.running and time.monotonic() < deadline:
