@@ -287,7 +287,9 @@ def test_two_workers_and_two_schedulers_handle_every_activity_once(database, tmp
 def test_a_job_of_a_killed_worker_is_finished_by_another(database, tmp_path):
     env = environment(database.url)
     with processes(env, tmp_path, ("doomed", "worker", "--interval", "0.2")) as (doomed,):
-        job_id = run_script(env, ENQUEUE_SLOW, "kill-me", "3")
+        # Longer than the heartbeat timeout: the rescuer's own heartbeats, written while the
+        # job runs, keep the scheduler from taking it away from the rescuer in turn.
+        job_id = run_script(env, ENQUEUE_SLOW, "kill-me", str(WORKER_TIMEOUT + 1))
         wait_for(
             lambda: (
                 database.value("SELECT count(*) FROM jobs_probe_slowrun WHERE label = 'kill-me'")

@@ -52,3 +52,15 @@ def test_an_unknown_backend_refuses_to_start():
     )
     assert done.returncode != 0
     assert "TASKS_BACKEND must be one of database, rq, immediate" in done.stderr
+
+
+def test_rq_retries_with_the_same_backoff_as_the_database_queue(settings):
+    from project.jobs.backends import retry_policy
+
+    settings.TASKS_MAX_ATTEMPTS = 5
+    settings.TASKS_RETRY_BASE_SECONDS = 10
+    policy = retry_policy()
+    assert (policy.max, policy.intervals) == (4, [10, 40, 160, 640])
+
+    settings.TASKS_MAX_ATTEMPTS = 1
+    assert retry_policy() is None
