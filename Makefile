@@ -25,6 +25,7 @@ PYTHON ?= $(shell \
 
 help:
 	@echo "make run     set up and start Taskdesk on http://$(HOST):$(PORT)/ (SQLite, demo data)"
+	@echo "             with one background worker and the scheduler; Ctrl+C stops all three"
 	@echo "make test    set up and run lint, migration check and the whole test suite"
 	@echo "make reset-demo  erase the development database and load the demo data afresh"
 	@echo "make format  format and fix the code with ruff"
@@ -68,10 +69,18 @@ seed: migrate
 reset-demo: migrate
 	$(BIN)/python manage.py seed_demo --reset --no-input --base-url http://$(HOST):$(PORT)
 
+# The web server, one worker and the scheduler together; Ctrl+C (or SIGTERM) stops all three:
+# the worker and the scheduler run in the background, where Ctrl+C does not reach them (they
+# leave an ignored SIGINT ignored), and stop on the SIGTERM sent when the web server exits.
 run: seed
 	@echo ""
-	@echo "Taskdesk runs at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)."
-	@echo "Log in with a demo account printed above. Stop with Ctrl+C."
+	@echo "Taskdesk runs at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "with a background worker and the scheduler."
+	@echo "Log in with a demo account printed above. Stop all three with Ctrl+C."
+	@stop() { trap - INT TERM EXIT; kill -TERM $$pids 2>/dev/null; wait $$pids 2>/dev/null; }; \
+	trap stop INT TERM EXIT; \
+	$(BIN)/python manage.py worker & pids="$$!"; \
+	$(BIN)/python manage.py scheduler & pids="$$pids $$!"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev

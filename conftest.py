@@ -5,6 +5,7 @@ victor (viewer); oscar is signed up but no member of it; staff runs the admin.
 
 import pytest
 from django.contrib.auth.signals import user_logged_in
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from tasks.models import Role
@@ -16,6 +17,22 @@ from tasks.tests.factories import (
     UserFactory,
     make_token,
 )
+
+#: Tests run each job where it is enqueued (after commit, as a worker would soon after): what a
+#: job does shows in the test that caused it, no worker is needed and no job rows pile up in
+#: the test database. Tests of the database queue itself switch to it (project/jobs/tests/).
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _jobs_run_where_enqueued():
+    with override_settings(TASKS=IMMEDIATE_TASKS):
+        yield
 
 
 @pytest.fixture(autouse=True)

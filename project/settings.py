@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "tasks",
     "notifications",
     "project.api",
+    # Background jobs: the database queue's rows (and their admin, replaced by project.jobs's)
+    # before the app that runs workers, the scheduler and the event bus.
+    "django_tasks_db",
+    "project.jobs",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +183,43 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", _redis_timeout)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", _redis_timeout)
+
+# ---------------------------------------------------------------------------
+# Background jobs (django.tasks), the event bus and the scheduler (project/jobs/)
+# ---------------------------------------------------------------------------
+# database: rows in this database, claimed with SELECT … FOR UPDATE SKIP LOCKED (the default;
+# serves one machine to many). rq: Redis through RQ, for a queue that outgrows the database.
+# immediate: run each job at once, in the process that enqueues it (no worker; tests, demos).
+TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
+TASKS_REDIS_URL = (
+    env.str("TASKS_REDIS_URL", default="")
+    or env.str("REDIS_URL", default="")
+    or "redis://127.0.0.1:6379/0"
+)
+_task_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "project.jobs.backends.RQBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _task_backends:
+    refuse_to_start("TASKS_BACKEND must be one of database, rq, immediate.")
+TASKS = {"default": {"BACKEND": _task_backends[TASKS_BACKEND], "QUEUES": ["default"]}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# A job that raises runs again after 10 s, 40 s, 160 s … (TASKS_RETRY_BASE_SECONDS × 4ⁿ) until
+# it has been tried TASKS_MAX_ATTEMPTS times; then it stays failed, shown in the admin.
+TASKS_MAX_ATTEMPTS = env.int("TASKS_MAX_ATTEMPTS", default=5)
+TASKS_RETRY_BASE_SECONDS = env.float("TASKS_RETRY_BASE_SECONDS", default=10)
+# A worker writes a heartbeat every TASKS_HEARTBEAT_SECONDS; a job still running on a worker
+# not seen for TASKS_WORKER_TIMEOUT seconds (killed, machine gone) is queued again.
+TASKS_HEARTBEAT_SECONDS = env.float("TASKS_HEARTBEAT_SECONDS", default=5)
+TASKS_WORKER_TIMEOUT = env.float("TASKS_WORKER_TIMEOUT", default=30)
+# Successful jobs are deleted after this many days; failed ones stay until staff delete them.
+TASKS_RESULT_RETENTION_DAYS = env.int("TASKS_RESULT_RETENTION_DAYS", default=7)
+# Activity rows still not handed to the consumers this many seconds after they were written
+# (a crash between commit and enqueue) are enqueued again by the scheduler's sweep.
+EVENTS_SWEEP_AFTER_SECONDS = env.float("EVENTS_SWEEP_AFTER_SECONDS", default=30)
 
 # The board's unique-position constraint is deferred to commit; SQLite cannot defer one and
 # goes without it (the services keep positions distinct there too): no warning about that.
@@ -542,6 +583,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Each job's start and end, once (not again through Django's own console handler).
+        "django.tasks": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }

@@ -702,6 +702,9 @@ class Activity(models.Model):
     verb = models.CharField(max_length=20, choices=Verb.choices)
     changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When every consumer of the event bus (project/events.py) had handled this row; empty
+    # until then. Written by the bus only.
+    dispatched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -711,6 +714,12 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["task", "-created_at"], name="activity_task_created"),
             models.Index(fields=["project", "-created_at"], name="activity_project_created"),
+            # The few rows not yet handed on, for the bus's sweep.
+            models.Index(
+                fields=["created_at"],
+                name="activity_undispatched",
+                condition=models.Q(dispatched_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

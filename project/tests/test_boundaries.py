@@ -52,3 +52,15 @@ def test_the_error_handler_knows_the_domain_refusals_without_importing_tasks():
 
     assert services.Conflict is Conflict
     assert services.StaleVersion is StaleVersion
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in (ROOT / "tasks").rglob("*.py") if "tests" not in p.parts),
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_tasks_knows_nothing_of_the_event_bus(path):
+    """The bus listens to tasks (project.jobs connects it), never the other way (DESIGN §8)."""
+    bus = {"project.events", "project.jobs", "project.scheduler"}
+    names = imported_modules(path)
+    assert {name for name in names if any(name.startswith(b) for b in bus)} == set()

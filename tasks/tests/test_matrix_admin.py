@@ -84,6 +84,8 @@ MODELS: dict[str, Model] = {
     "tasks.invitation": Model(object="invitation", add=False, change=False, delete=False),
     # History, written by the domain only: nobody adds, changes or deletes it.
     "tasks.activity": Model(object="activity", add=False, change=False, delete=False),
+    # Background jobs (project.jobs.admin): read-only rows; retried or deleted from the list.
+    "django_tasks_database.dbtaskresult": Model(object=None, add=False),
 }
 
 
