@@ -12,7 +12,7 @@ def mark_history_dispatched(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tasks", "0007_invitation"),
+        ("tasks", "0008_activity_verb_invited"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
