@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -477,6 +477,25 @@ def due_date_sort_key(*, descending: bool = False) -> Coalesce:
     return Coalesce(models.F("due_date"), models.Value(sentinel), output_field=models.DateField())
 
 
+def due_sort_key(zone=None) -> Coalesce:
+    """
+    When a task is due, as an instant to sort by: a timed task's ``due_at``; an untimed
+    task's date counts as the very end of that day in ``zone`` (the viewer's; the active
+    zone by default), so on any date untimed tasks come after that date's timed ones.
+    Undated tasks: null. (The zone's offset now stands for its offset on every date: near a
+    daylight-saving change an untimed task may sort an hour off, never across a timed task
+    of another local day by more than that.)
+    """
+    offset = timezone.localtime(timezone.now(), zone).utcoffset() or datetime.timedelta(0)
+    end_of_day = datetime.timedelta(days=1) - offset - datetime.timedelta(microseconds=1)
+    untimed = models.ExpressionWrapper(
+        Cast("due_date", models.DateTimeField())
+        + models.Value(end_of_day, output_field=models.DurationField()),
+        output_field=models.DateTimeField(),
+    )
+    return Coalesce(models.F("due_at"), untimed, output_field=models.DateTimeField())
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
@@ -492,8 +511,11 @@ class TaskQuerySet(models.QuerySet):
         return self.exclude(status=Status.DONE)
 
     def overdue(self, today=None) -> TaskQuerySet:
+        """Open tasks past due: timed ones by instant, untimed ones by ``today``'s date."""
         today = today or timezone.localdate()
-        return self.open().filter(due_date__lt=today)
+        return self.open().filter(
+            models.Q(due_at__isnull=True, due_date__lt=today) | models.Q(due_at__lt=timezone.now())
+        )
 
     def with_priority_rank(self) -> TaskQuerySet:
         return self.annotate(priority_rank=priority_rank_expression())
