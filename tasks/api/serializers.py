@@ -423,12 +423,22 @@ class CommentSerializer(serializers.ModelSerializer):
                 {"type": "array", "items": {}, "minItems": 2, "maxItems": 2},
                 {"type": "string"},
                 {"type": "integer"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "due_date": {"type": "string", "format": "date"},
+                    },
+                    "required": ["id", "due_date"],
+                },
             ]
         },
         "description": (
             'What changed, as {"field": [old, new]} with display values; a member change also '
             'names the member ({"member": "ada"}) and a comment event the comment '
-            '({"comment": 12}).'
+            '({"comment": 12}). Completing a repeating task names its next occurrence '
+            '({"next_occurrence": {"id": 8, "due_date": "2026-12-08"}}), whose "created" '
+            'event names the one before ({"previous_occurrence": {"id": 7, "due_date": …}}).'
         ),
     }
 )
