@@ -20,6 +20,7 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from tasks import recurrence as rrules
@@ -152,10 +153,26 @@ def due_date(task, today: datetime.date | None = None) -> SafeString:
     today = today or timezone.localdate()
     done = task.status == Status.DONE
     if task.due_at is None:
-        return _due_html(task.due_date, today, done)
-    local = timezone.localtime(task.due_at)
-    passed = not done and task.due_at < timezone.now()
-    return _timed_due_html(local.date(), local.strftime("%H:%M"), today, done, passed)
+        html = _due_html(task.due_date, today, done)
+    else:
+        local = timezone.localtime(task.due_at)
+        passed = not done and task.due_at < timezone.now()
+        html = _timed_due_html(local.date(), local.strftime("%H:%M"), today, done, passed)
+    if getattr(task, "recurrence", ""):
+        html = html + _repeat_html(task.recurrence)
+    return html
+
+
+@functools.lru_cache(maxsize=1024)
+def _repeat_html(rule: str) -> SafeString:
+    """A small "repeats" mark after a due date, the rule in words on hover and for readers."""
+    words = rrules.describe(rule)
+    return format_html(
+        ' <span class="due-repeat" title="{}"><span aria-hidden="true">↻</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        words,
+        f"Repeats: {words}",
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -352,3 +352,107 @@ def test_api_completion_creates_the_next_occurrence_in_the_setters_zone(tokyo_ap
     activity = tokyo_api.get(f"/api/v1/tasks/{created['id']}/activity/").json()
     first = activity["results"][0] if "results" in activity else activity[0]
     assert first["changes"]["next_occurrence"] == {"id": following.pk, "due_date": "2026-12-03"}
+
+
+# ---------------------------------------------------------------------------
+# Pages: forms
+# ---------------------------------------------------------------------------
+def browser_edit_data(client, task) -> dict:
+    """The edit form as a browser submits it untouched: every field's initial value."""
+    form = client.get(reverse("tasks:task-update", args=[task.pk])).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if name == "tags":
+            data[name] = [str(v) for v in value or []]
+        elif value is None:
+            data[name] = ""
+        elif hasattr(value, "strftime") and name == "due_time":
+            data[name] = value.strftime("%H:%M")
+        elif hasattr(value, "isoformat"):
+            data[name] = value.isoformat()
+        else:
+            data[name] = value
+    return data
+
+
+def test_quick_add_takes_a_time(client, project, frozen):
+    tokyo = person(project, "kenji", "Asia/Tokyo")
+    client.force_login(tokyo)
+    response = client.post(
+        reverse("tasks:task-create", args=[project.pk]),
+        {"quick": "1", "title": "Call", "due_date": "2026-12-03", "due_time": "08:00"},
+    )
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert task.due_at == datetime.datetime(2026, 12, 2, 23, 0, tzinfo=UTC)
+
+
+def test_an_untouched_edit_form_in_another_zone_changes_nothing(client, project, frozen):
+    tokyo = person(project, "kenji", "Asia/Tokyo")
+    angeles = person(project, "lupe", "America/Los_Angeles")
+    task = services.task_create(
+        project=project,
+        by=tokyo,
+        title="Call",
+        due_date=D(2026, 12, 3),
+        due_time=T(8, 0),
+        recurrence="FREQ=WEEKLY;BYDAY=TH",
+    )
+    client.force_login(angeles)
+    data = browser_edit_data(client, task)
+    # Los Angeles sees 15:00 on Wednesday the 2nd.
+    assert (data["due_date"], data["due_time"]) == ("2026-12-02", "15:00")
+    assert data["repeat"] == "custom"  # Thursdays, though the date shown is a Wednesday
+    response = client.post(reverse("tasks:task-update", args=[task.pk]), data)
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.version == 1
+    # Changing the time in the form moves the instant, read in the editor's zone.
+    data["due_time"] = "16:30"
+    client.post(reverse("tasks:task-update", args=[task.pk]), data)
+    task.refresh_from_db()
+    assert task.due_at == datetime.datetime(2026, 12, 3, 0, 30, tzinfo=UTC)
+    assert task.recurrence == "FREQ=WEEKLY;BYDAY=TH"
+
+
+def test_edit_form_changes_the_repeat(client, project, alice, frozen):
+    task = services.task_create(
+        project=project, by=alice, title="Rent", due_date=D(2026, 11, 27), recurrence="FREQ=DAILY"
+    )
+    client.force_login(alice)
+    data = browser_edit_data(client, task)
+    assert data["repeat"] == "daily"
+    data["repeat"] = "monthly_last_weekday"
+    client.post(reverse("tasks:task-update", args=[task.pk]), data)
+    task.refresh_from_db()
+    assert task.recurrence == "FREQ=MONTHLY;BYDAY=-1FR"
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert "Monthly on the last Friday" in page
+    assert "changed the repeat to Monthly on the last Friday" in page
+    data = browser_edit_data(client, task)
+    data["repeat"] = ""
+    client.post(reverse("tasks:task-update", args=[task.pk]), data)
+    task.refresh_from_db()
+    assert task.recurrence == ""
+
+
+def test_completing_on_the_page_says_when_the_next_occurrence_is(client, project, alice, frozen):
+    task = services.task_create(
+        project=project,
+        by=alice,
+        title="Rent",
+        due_date=D(2026, 12, 1),
+        recurrence="FREQ=WEEKLY;BYDAY=TU",
+    )
+    client.force_login(alice)
+    listing = client.get(project.get_absolute_url()).content.decode()
+    assert 'title="Every Tuesday"' in listing
+    response = client.post(
+        reverse("tasks:task-complete", args=[task.pk]), {"version": task.version}
+    )
+    assert response.status_code in (200, 302, 303)
+    page = client.get(task.get_absolute_url()).content.decode()
+    assert "completed this, next occurrence on 8 Dec" in page
+    following = Task.objects.get(previous_occurrence=task)
+    assert "as the next occurrence" in client.get(following.get_absolute_url()).content.decode()
