@@ -128,7 +128,7 @@ class TaskForm(forms.ModelForm):
     """
 
     repeat = forms.ChoiceField(
-        label="Repeat",
+        label="How often",
         choices=rrules.PRESETS,
         required=False,
         help_text="Completing a repeating task adds its next occurrence.",
