@@ -929,6 +929,7 @@ def task_update(
 
     requested_position = fields.pop("position", None)
     _due_fields(current, fields, by)
+    old_due_at, old_zone = current.due_at, current.due_time_zone
     for name in ("due_at", "due_time_zone"):
         # Follow the due date and time; recorded through them.
         if name in fields:
@@ -938,6 +939,9 @@ def task_update(
         if old_value != value:
             changes[name] = [_display(name, old_value), _display(name, value)]
             setattr(current, name, value)
+    if current.due_at != old_due_at and not {"due_date", "due_time"} & changes.keys():
+        # The same date and time read in another zone: a different instant.
+        changes["due_time_zone"] = [old_zone, current.due_time_zone]
 
     _clean_task(current)
     _validate_assignee(current.project, current.assignee)

@@ -330,6 +330,9 @@ def _field_clauses(changes: dict) -> list[str]:
             clauses.append(f"removed the due time (was {old})")
         else:
             clauses.append(f"changed the due time from {old} to {new}")
+    if "due_time_zone" in changes and "due_time" not in changes:
+        old, new = changes["due_time_zone"]
+        clauses.append(f"moved the due time from {old or 'UTC'} time to {new or 'UTC'} time")
     if "recurrence" in changes:
         old, new = changes["recurrence"]
         if not old:

@@ -456,3 +456,18 @@ def test_completing_on_the_page_says_when_the_next_occurrence_is(client, project
     assert "completed this, next occurrence on 8 Dec" in page
     following = Task.objects.get(previous_occurrence=task)
     assert "as the next occurrence" in client.get(following.get_absolute_url()).content.decode()
+
+
+def test_the_same_date_and_time_from_another_zone_is_another_instant(project):
+    tokyo = person(project, "kenji", "Asia/Tokyo")
+    angeles = person(project, "lupe", "America/Los_Angeles")
+    task = services.task_create(
+        project=project, by=tokyo, title="Call", due_date=D(2026, 12, 3), due_time=T(8, 0)
+    )
+    moved = services.task_update(task=task, by=angeles, due_date=D(2026, 12, 3), due_time=T(8, 0))
+    assert moved.version == 2
+    moved.refresh_from_db()
+    assert moved.due_at == datetime.datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+    assert moved.due_time_zone == "America/Los_Angeles"
+    activity = Activity.objects.filter(task=task).first()
+    assert activity.changes == {"due_time_zone": ["Asia/Tokyo", "America/Los_Angeles"]}
