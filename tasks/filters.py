@@ -20,7 +20,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from tasks.models import Priority, Project, Status, Tag, TaskQuerySet
+from tasks.models import Priority, Project, Status, Tag, TaskQuerySet, due_sort_key
 
 SEARCH_CONFIG = "english"
 
@@ -73,8 +73,36 @@ def order_tasks(queryset: TaskQuerySet, ordering: str) -> TaskQuerySet:
         return queryset
     if field == "priority_rank":
         queryset = queryset.with_priority_rank()
+    if field == "due_date":
+        # By instant in the viewer's zone (untimed tasks at the end of their day).
+        queryset, field = queryset.alias(due_key=due_sort_key()), "due_key"
     expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     return queryset.order_by(expression, "-id" if descending else "id")
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """The first instant of ``day`` in the active time zone (the viewer's)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def due_on_or_before(day: datetime.date) -> Q:
+    """Due on ``day`` or earlier for the viewer: untimed by date, timed by instant."""
+    following = start_of_day(day + datetime.timedelta(days=1))
+    return Q(due_at__isnull=True, due_date__lte=day) | Q(due_at__lt=following)
+
+
+def due_on_or_after(day: datetime.date) -> Q:
+    """Due on ``day`` or later for the viewer: untimed by date, timed by instant."""
+    return Q(due_at__isnull=True, due_date__gte=day) | Q(due_at__gte=start_of_day(day))
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """
+    Open tasks past due: a timed one once its instant has passed, an untimed one once its
+    date is before the viewer's ``today``.
+    """
+    passed = Q(due_at__isnull=True, due_date__lt=today) | Q(due_at__lt=timezone.now())
+    return passed & ~Q(status=Status.DONE)
 
 
 class DueBucket:
@@ -170,10 +198,18 @@ class TaskFilter(django_filters.FilterSet):
         queryset=_visible_tags, field_name="tags", help_text="A tag id."
     )
     due_before = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="lte", help_text="Due on or before this date."
+        method="filter_due_before",
+        help_text=(
+            "Due on or before this date (a timed task: its instant falls on or before this "
+            "day in your time zone)."
+        ),
     )
     due_after = django_filters.DateFilter(
-        field_name="due_date", lookup_expr="gte", help_text="Due on or after this date."
+        method="filter_due_after",
+        help_text=(
+            "Due on or after this date (a timed task: its instant falls on or after this "
+            "day in your time zone)."
+        ),
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue",
@@ -197,23 +233,29 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee_id=int(value))
 
+    def filter_due_before(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(due_on_or_before(value)) if value else queryset
+
+    def filter_due_after(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(due_on_or_after(value)) if value else queryset
+
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         if value is None:
             return queryset
-        overdue = Q(due_date__lt=self.today()) & ~Q(status=Status.DONE)
+        overdue = overdue_q(self.today())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_due(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         today = self.today()
         week_end = today + datetime.timedelta(days=7)
         if value == DueBucket.OVERDUE:
-            return queryset.filter(due_date__lt=today).exclude(status=Status.DONE)
+            return queryset.filter(overdue_q(today))
         if value == DueBucket.TODAY:
-            return queryset.filter(due_date=today)
+            return queryset.filter(due_on_or_after(today) & due_on_or_before(today))
         if value == DueBucket.WEEK:
-            return queryset.filter(due_date__gte=today, due_date__lte=week_end)
+            return queryset.filter(due_on_or_after(today) & due_on_or_before(week_end))
         if value == DueBucket.LATER:
-            return queryset.filter(due_date__gt=week_end)
+            return queryset.filter(due_on_or_after(week_end + datetime.timedelta(days=1)))
         if value == DueBucket.NONE:
             return queryset.filter(due_date__isnull=True)
         return queryset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -9,8 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import User
+from tasks import recurrence as rrules
 from tasks.models import Priority, Project, Role, Status, Tag, Task, colour_validator
 
 
@@ -124,20 +127,96 @@ class TaskForm(forms.ModelForm):
     assignees, its tags as tags. ``title`` alone is enough (the quick add sends little else).
     """
 
+    repeat = forms.ChoiceField(
+        label="How often",
+        choices=rrules.PRESETS,
+        required=False,
+        help_text="Completing a repeating task adds its next occurrence.",
+        widget=forms.Select(attrs={"data-repeat-preset": ""}),
+    )
+
     class Meta:
         model = Task
-        fields = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
+        fields = [
+            "title",
+            "description",
+            "status",
+            "priority",
+            "due_date",
+            "due_time",
+            "recurrence",
+            "recurrence_mode",
+            "assignee",
+            "tags",
+        ]
         widgets = {
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
             "description": forms.Textarea(attrs={"rows": 6}),
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "recurrence": forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "spellcheck": "false",
+                    "placeholder": "FREQ=WEEKLY;BYDAY=MO,TH",
+                    "data-repeat-custom": "",
+                }
+            ),
+            "recurrence_mode": forms.RadioSelect,
             "tags": forms.CheckboxSelectMultiple,
         }
-        labels = {"due_date": "Due date"}
+        labels = {
+            "due_date": "Due date",
+            "due_time": "Due time",
+            "recurrence": "Custom rule",
+            "recurrence_mode": "Next occurrence counted from",
+        }
+        help_texts = {
+            "recurrence": (
+                "With “Custom rule…”: an RFC 5545 RRULE such as FREQ=MONTHLY;BYDAY=1MO or "
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR;COUNT=10 (at most daily)."
+            ),
+            "due_time": "In your time zone.",
+        }
+
+    field_order = [
+        "title",
+        "description",
+        "status",
+        "priority",
+        "due_date",
+        "due_time",
+        "assignee",
+        "tags",
+        "repeat",
+        "recurrence",
+        "recurrence_mode",
+    ]
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        # The model field's validator runs in ``clean``, for the custom rule only.
+        self.fields["recurrence"].validators = []
+        self.fields["recurrence"].required = False
+        self.fields["recurrence_mode"].required = False
+        self.fields["recurrence_mode"].choices = rrules.Mode.CHOICES
+        if not self.is_bound:
+            self.initial.setdefault("recurrence_mode", rrules.Mode.FROM_DUE)
+            instance = self.instance if self.instance.pk else None
+            if instance is not None and instance.due_at is not None:
+                # A timed task is shown where the viewer is.
+                local = timezone.localtime(instance.due_at)
+                self.initial["due_date"], self.initial["due_time"] = local.date(), local.time()
+            due = self.initial.get("due_date")
+            if instance is not None:
+                self.initial["repeat"] = rrules.preset_of(instance.recurrence, due)
+            if isinstance(due, str):
+                try:
+                    due = datetime.date.fromisoformat(due)
+                except ValueError:
+                    due = None
+            self.fields["repeat"].choices = rrules.preset_labels(due)
         if self.is_bound and not all(name in self.data for name in ("status", "priority")):
             # The quick add sends a title (and maybe a date and an assignee) only.
             self.data = self.data.copy()
@@ -150,6 +229,34 @@ class TaskForm(forms.ModelForm):
         assignee.empty_label = "Unassigned"
         assignee.label_from_instance = lambda user: user.name
         self.fields["tags"].queryset = Tag.objects.filter(project=project)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        due_date, due_time = cleaned.get("due_date"), cleaned.get("due_time")
+        if due_time is not None and due_date is None and "due_date" not in self.errors:
+            self.add_error("due_time", "A due time needs a due date.")
+        cleaned["recurrence_mode"] = cleaned.get("recurrence_mode") or rrules.Mode.FROM_DUE
+        if "repeat" not in self.data:
+            # A form without the repeat menu (the quick add) sends the rule itself, if any.
+            cleaned["recurrence"] = rrules.normalize(cleaned.get("recurrence"))
+        else:
+            preset = cleaned.get("repeat") or rrules.PRESET_NONE
+            rule = rrules.preset_rule(preset, due_date)
+            if rule is None and preset != rrules.PRESET_CUSTOM:
+                self.add_error("repeat", "A repeating task needs a due date.")
+                return cleaned
+            cleaned["recurrence"] = rrules.normalize(
+                cleaned.get("recurrence") if rule is None else rule
+            )
+        if cleaned["recurrence"]:
+            try:
+                rrules.validate_rule(cleaned["recurrence"])
+            except ValidationError as error:
+                self.add_error("recurrence", error)
+                return cleaned
+            if due_date is None and "due_date" not in self.errors:
+                self.add_error("recurrence", "A repeating task needs a due date.")
+        return cleaned
 
     def _post_clean(self) -> None:
         # The service validates and saves the task; skip the ModelForm's instance validation,
@@ -168,6 +275,9 @@ EDIT_FIELDS = (
     "status",
     "priority",
     "due_date",
+    "due_time",
+    "recurrence",
+    "recurrence_mode",
     "assignee",
     "tags",
     "project",
@@ -180,13 +290,20 @@ def _text(value: str | None) -> str:
 
 
 def task_values(task: Task) -> dict[str, Any]:
-    """A task's editable fields as plain, comparable values (the edit form's baseline)."""
+    """
+    A task's editable fields as plain, comparable values (the edit form's baseline); a timed
+    task's date and time as the viewer sees them (the active time zone).
+    """
+    due_day, due_time = task.due_day(), task.local_due_time()
     return {
         "title": task.title,
         "description": _text(task.description),
         "status": task.status,
         "priority": task.priority,
-        "due_date": task.due_date.isoformat() if task.due_date else "",
+        "due_date": due_day.isoformat() if due_day else "",
+        "due_time": due_time.strftime("%H:%M") if due_time else "",
+        "recurrence": task.recurrence,
+        "recurrence_mode": task.recurrence_mode,
         "assignee": str(task.assignee_id or ""),
         "tags": sorted(str(tag.pk) for tag in task.tags.all()),
         "project": str(task.project_id),
@@ -206,8 +323,6 @@ class TaskEditForm(TaskForm):
     original = forms.CharField(widget=forms.HiddenInput, required=False)
     disputed = forms.CharField(widget=forms.HiddenInput, required=False)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), empty_label=None)
-
-    field_order = ["title", "description", "status", "priority", "due_date", "assignee", "tags"]
 
     def __init__(self, *args, user: User, asking: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,6 +376,9 @@ class TaskEditForm(TaskForm):
             "status": data["status"],
             "priority": data["priority"],
             "due_date": data["due_date"].isoformat() if data["due_date"] else "",
+            "due_time": data["due_time"].strftime("%H:%M") if data.get("due_time") else "",
+            "recurrence": data.get("recurrence", ""),
+            "recurrence_mode": data.get("recurrence_mode") or rrules.Mode.FROM_DUE,
             "assignee": str(data["assignee"].pk if data["assignee"] else ""),
             "tags": sorted(str(tag.pk) for tag in data["tags"]),
             "project": str(data["project"].pk),

@@ -13,15 +13,16 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import READ_ONLY_TOKEN, token_scope
 from project.text import MultiLineTextField, SingleLineCharField
+from tasks import recurrence as rrules
 
 colour_validator = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #3b82f6."
@@ -476,6 +477,25 @@ def due_date_sort_key(*, descending: bool = False) -> Coalesce:
     return Coalesce(models.F("due_date"), models.Value(sentinel), output_field=models.DateField())
 
 
+def due_sort_key(zone=None) -> Coalesce:
+    """
+    When a task is due, as an instant to sort by: a timed task's ``due_at``; an untimed
+    task's date counts as the very end of that day in ``zone`` (the viewer's; the active
+    zone by default), so on any date untimed tasks come after that date's timed ones.
+    Undated tasks: null. (The zone's offset now stands for its offset on every date: near a
+    daylight-saving change an untimed task may sort an hour off, never across a timed task
+    of another local day by more than that.)
+    """
+    offset = timezone.localtime(timezone.now(), zone).utcoffset() or datetime.timedelta(0)
+    end_of_day = datetime.timedelta(days=1) - offset - datetime.timedelta(microseconds=1)
+    untimed = models.ExpressionWrapper(
+        Cast("due_date", models.DateTimeField())
+        + models.Value(end_of_day, output_field=models.DurationField()),
+        output_field=models.DateTimeField(),
+    )
+    return Coalesce(models.F("due_at"), untimed, output_field=models.DateTimeField())
+
+
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskQuerySet:
         return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
@@ -491,8 +511,11 @@ class TaskQuerySet(models.QuerySet):
         return self.exclude(status=Status.DONE)
 
     def overdue(self, today=None) -> TaskQuerySet:
+        """Open tasks past due: timed ones by instant, untimed ones by ``today``'s date."""
         today = today or timezone.localdate()
-        return self.open().filter(due_date__lt=today)
+        return self.open().filter(
+            models.Q(due_at__isnull=True, due_date__lt=today) | models.Q(due_at__lt=timezone.now())
+        )
 
     def with_priority_rank(self) -> TaskQuerySet:
         return self.annotate(priority_rank=priority_rank_expression())
@@ -520,6 +543,29 @@ class Task(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.TODO)
     priority = models.CharField(max_length=10, choices=Priority, default=Priority.NONE)
     due_date = models.DateField(null=True, blank=True)
+    # A timed task is an instant: ``due_at`` (UTC) is ``due_date`` + ``due_time`` read in
+    # ``due_time_zone``, the zone of whoever set them (``services`` keeps the three in step).
+    due_time = models.TimeField(null=True, blank=True)
+    due_time_zone = models.CharField(max_length=64, blank=True, editable=False)
+    due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    recurrence = models.CharField(
+        max_length=rrules.MAX_LENGTH,
+        blank=True,
+        validators=[rrules.validate_rule],
+        help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO (blank: does not repeat).",
+    )
+    recurrence_mode = models.CharField(
+        max_length=20, choices=rrules.Mode.CHOICES, default=rrules.Mode.FROM_DUE
+    )
+    # The occurrence this one follows; one-to-one, so completing twice never makes two.
+    previous_occurrence = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="next_occurrence",
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -563,6 +609,15 @@ class Task(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(version__gte=1), name="task_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_time__isnull=True) | models.Q(due_date__isnull=False),
+                name="task_due_time_needs_date",
+                violation_error_message="A due time needs a due date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recurrence_mode__in=["from_due", "from_completion"]),
+                name="task_recurrence_mode_valid",
             ),
             # Board order is a total order inside a column. Checked at commit (PostgreSQL;
             # SQLite does not support deferred unique constraints and goes without): making
@@ -608,9 +663,44 @@ class Task(models.Model):
     def etag(self) -> str:
         return f'"{self.version}"'
 
-    def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        return bool(self.due_date and not self.is_done and self.due_date < today)
+    def clean(self) -> None:
+        errors = {}
+        if self.due_time is not None and self.due_date is None:
+            errors["due_time"] = "A due time needs a due date."
+        if self.recurrence and self.due_date is None:
+            errors["recurrence"] = "A repeating task needs a due date."
+        if errors:
+            raise ValidationError(errors)
+
+    def due_day(self, zone=None) -> datetime.date | None:
+        """
+        The day it is due for a viewer in ``zone`` (the active zone by default): a timed
+        task's instant as a local date there, an untimed task's date as it is.
+        """
+        if self.due_at is not None:
+            return timezone.localtime(self.due_at, zone).date()
+        return self.due_date
+
+    def local_due_time(self, zone=None) -> datetime.time | None:
+        """The due time in ``zone`` (the active zone by default), for timed tasks."""
+        if self.due_at is None:
+            return None
+        return timezone.localtime(self.due_at, zone).time()
+
+    def is_overdue(self, today=None, now=None) -> bool:
+        """
+        A timed task once its instant has passed; an untimed one once its date is before
+        ``today`` (the viewer's).
+        """
+        if self.is_done or self.due_date is None:
+            return False
+        if self.due_at is not None:
+            return self.due_at < (now or timezone.now())
+        return self.due_date < (today or timezone.localdate())
+
+    @property
+    def recurrence_text(self) -> str:
+        return rrules.describe(self.recurrence)
 
 
 # ---------------------------------------------------------------------------

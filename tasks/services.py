@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -43,6 +44,7 @@ from django.utils import timezone
 from accounts.models import User
 from project.exceptions import Conflict, StaleVersion
 from project.text import clean_multiline, clean_single_line
+from tasks import recurrence as rrules
 from tasks.models import (
     ROLE_RANK,
     Activity,
@@ -77,6 +79,11 @@ SAVED_TASK_FIELDS = (
     "status",
     "priority",
     "due_date",
+    "due_time",
+    "due_time_zone",
+    "due_at",
+    "recurrence",
+    "recurrence_mode",
     "assignee",
     "position",
     "completed_at",
@@ -91,6 +98,9 @@ TASK_FIELDS = (
     "status",
     "priority",
     "due_date",
+    "due_time",
+    "recurrence",
+    "recurrence_mode",
     "assignee",
     "tags",
     "project",
@@ -641,6 +651,8 @@ def _display(field: str, value: Any) -> Any:
         return value.name
     if field == "tags":
         return sorted((tag.name for tag in value), key=str.lower)
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
@@ -670,6 +682,66 @@ def _validate_tags(project: Project, tags: Iterable[Tag]) -> list[Tag]:
     return tags
 
 
+def _zone_of(user: User | None) -> str:
+    zone = getattr(user, "time_zone", "") or "UTC"
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return zone
+
+
+def due_instant(
+    due_date: datetime.date | None, due_time: datetime.time | None, zone: str
+) -> datetime.datetime | None:
+    """A timed task's instant in UTC: its date and time read in ``zone``; untimed: None."""
+    if due_date is None or due_time is None:
+        return None
+    local = datetime.datetime.combine(due_date, due_time, tzinfo=zoneinfo.ZoneInfo(zone or "UTC"))
+    return local.astimezone(datetime.UTC)
+
+
+def _set_due(task: Task, due_date, due_time, zone: str) -> None:
+    """Set the due date and time as given in ``zone`` and the instant they make."""
+    task.due_date = due_date
+    task.due_time = due_time
+    task.due_at = due_instant(due_date, due_time, zone)
+    task.due_time_zone = zone if task.due_at is not None else ""
+
+
+def _due_fields(current: Task, fields: dict, by: User) -> None:
+    """
+    Turn the ``due_date``/``due_time`` asked for into what is stored. They are read in the
+    actor's zone; for a timed task, the half not given is the task's own as the actor sees
+    it, and a date and time that name the instant it already has are no change (so an edit
+    from another zone does not move it). Removing the date removes the time.
+    """
+    if "due_date" not in fields and "due_time" not in fields:
+        return
+    zone = _zone_of(by)
+    local = timezone.localtime(current.due_at, zoneinfo.ZoneInfo(zone)) if current.due_at else None
+    if "due_date" in fields:
+        due_date = fields["due_date"]
+    else:
+        due_date = local.date() if local else current.due_date
+    if "due_time" in fields:
+        due_time = fields["due_time"]
+    elif due_date is None:
+        due_time = None
+    else:
+        due_time = local.time() if local else current.due_time
+    if due_time is not None:
+        due_time = due_time.replace(second=0, microsecond=0, tzinfo=None)
+    instant = due_instant(due_date, due_time, zone)
+    if instant is not None and instant == current.due_at:
+        fields.pop("due_date", None)
+        fields.pop("due_time", None)
+        return
+    fields["due_date"], fields["due_time"] = due_date, due_time
+    fields["due_at"] = instant
+    fields["due_time_zone"] = zone if instant is not None else ""
+
+
 def _clean_task(task: Task) -> None:
     task.title = (task.title or "").strip()
     task.full_clean(
@@ -689,11 +761,17 @@ def task_create(
     status: Status | str = Status.TODO,
     priority: Priority | str = Priority.NONE,
     due_date: datetime.date | None = None,
+    due_time: datetime.time | None = None,
+    recurrence: str = "",
+    recurrence_mode: str = rrules.Mode.FROM_DUE,
     assignee: User | None = None,
     tags: Iterable[Tag] = (),
     as_staff: bool = False,
 ) -> Task:
-    """Create a task at the bottom of its board column (editors and owners)."""
+    """
+    Create a task at the bottom of its board column (editors and owners). A due date and
+    time are read in ``by``'s time zone.
+    """
     current = _lock_project(project.pk, by)
     require_writable(current, by, as_staff=as_staff)
     now = timezone.now()
@@ -703,13 +781,17 @@ def task_create(
         description=description,
         status=status,
         priority=priority,
-        due_date=due_date,
+        recurrence=rrules.normalize(recurrence),
+        recurrence_mode=recurrence_mode or rrules.Mode.FROM_DUE,
         assignee=assignee,
         created_by=by,
         created_at=now,
         updated_at=now,
         completed_at=now if status == Status.DONE else None,
     )
+    if due_time is not None:
+        due_time = due_time.replace(second=0, microsecond=0, tzinfo=None)
+    _set_due(task, due_date, due_time, _zone_of(by))
     _clean_task(task)
     _validate_assignee(current, assignee)
     tags = _validate_tags(current, tags)
@@ -780,6 +862,9 @@ def task_update(
     status: Status | str | Unchanged = UNCHANGED,
     priority: Priority | str | Unchanged = UNCHANGED,
     due_date: datetime.date | None | Unchanged = UNCHANGED,
+    due_time: datetime.time | None | Unchanged = UNCHANGED,
+    recurrence: str | Unchanged = UNCHANGED,
+    recurrence_mode: str | Unchanged = UNCHANGED,
     assignee: User | None | Unchanged = UNCHANGED,
     tags: Iterable[Tag] | Unchanged = UNCHANGED,
     project: Project | Unchanged = UNCHANGED,
@@ -796,6 +881,10 @@ def task_update(
     unassigns an assignee who is not a member of the new project; the activity says so.
     ``position`` is the board's sort key (see ``_position_at``); a task that changes column
     without one goes to the bottom. A change that changes nothing writes nothing.
+
+    Due date and time are read in ``by``'s time zone (see ``_due_fields``). Completing a
+    repeating task creates its next occurrence in the same transaction, once
+    (``_create_next_occurrence``).
     """
     fields = _given(
         title=title,
@@ -803,6 +892,9 @@ def task_update(
         status=status,
         priority=priority,
         due_date=due_date,
+        due_time=due_time,
+        recurrence=recurrence,
+        recurrence_mode=recurrence_mode,
         assignee=assignee,
         project=project,
         position=position,
@@ -812,6 +904,8 @@ def task_update(
         fields["title"] = clean_single_line(fields["title"] or "")
     if "description" in fields:
         fields["description"] = clean_multiline(fields["description"] or "")
+    if "recurrence" in fields:
+        fields["recurrence"] = rrules.normalize(fields["recurrence"])
     new_tags = None if tags is UNCHANGED else tags
     target = fields.pop("project", None)
     current, new_project = _lock_task(task, by, expected_version, as_staff=as_staff, target=target)
@@ -841,11 +935,20 @@ def task_update(
         current.project = new_project
 
     requested_position = fields.pop("position", None)
+    _due_fields(current, fields, by)
+    old_due_at, old_zone = current.due_at, current.due_time_zone
+    for name in ("due_at", "due_time_zone"):
+        # Follow the due date and time; recorded through them.
+        if name in fields:
+            setattr(current, name, fields.pop(name))
     for name, value in fields.items():
         old_value = getattr(current, name)
         if old_value != value:
             changes[name] = [_display(name, old_value), _display(name, value)]
             setattr(current, name, value)
+    if current.due_at != old_due_at and not {"due_date", "due_time"} & changes.keys():
+        # The same date and time read in another zone: a different instant.
+        changes["due_time_zone"] = [old_zone, current.due_time_zone]
 
     _clean_task(current)
     _validate_assignee(current.project, current.assignee)
@@ -880,6 +983,15 @@ def task_update(
         raise StaleVersion(Task.objects.get(pk=current.pk))
     if "tags" in changes:
         current.tags.set(new_tags)
+    if "status" in changes and current.status == Status.DONE:
+        following = _create_next_occurrence(
+            current, by, new_tags if new_tags is not None else old_tags
+        )
+        if following is not None:
+            changes["next_occurrence"] = {
+                "id": following.pk,
+                "due_date": _display("due_date", following.due_date),
+            }
     Activity.objects.create(
         project=current.project,
         task=current,
@@ -889,6 +1001,67 @@ def task_update(
         changes=changes,
     )
     return current
+
+
+def _create_next_occurrence(task: Task, by: User, tags: Iterable[Tag]) -> Task | None:
+    """
+    The next occurrence of a repeating task just completed (called under its row lock):
+    the same title, description, priority, tags, assignee, project and rule, to do, due on
+    the rule's next date after the due date (``from_due``) or after the completion date in
+    the completer's zone (``from_completion``), at the same time of day in the same zone.
+    None when the task does not repeat, the rule is exhausted, or the task already has a
+    next occurrence (completed before, then reopened): ``previous_occurrence`` is one-to-one.
+    """
+    if not task.recurrence or task.due_date is None:
+        return None
+    if Task.objects.filter(previous_occurrence=task).exists():
+        return None
+    completed_on = None
+    if task.recurrence_mode == rrules.Mode.FROM_COMPLETION:
+        moment = task.completed_at or timezone.now()
+        completed_on = timezone.localtime(moment, zoneinfo.ZoneInfo(_zone_of(by))).date()
+    try:
+        following = rrules.next_occurrence(
+            task.recurrence, due_date=task.due_date, completed_on=completed_on
+        )
+    except (ValueError, TypeError):
+        return None
+    if following is None:
+        return None
+    due_date, rule = following
+    now = timezone.now()
+    zone = task.due_time_zone or _zone_of(by)
+    nxt = Task(
+        project=task.project,
+        title=task.title,
+        description=task.description,
+        status=Status.TODO,
+        priority=task.priority,
+        recurrence=rule,
+        recurrence_mode=task.recurrence_mode,
+        assignee=task.assignee,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        previous_occurrence=task,
+    )
+    _set_due(nxt, due_date, task.due_time, zone)
+    nxt.position = _bottom_of_column(task.project_id, Status.TODO, None)
+    nxt.save()
+    tags = list(tags)
+    if tags:
+        nxt.tags.set(tags)
+    Activity.objects.create(
+        project=task.project,
+        task=nxt,
+        task_title=nxt.title,
+        actor=by,
+        verb=Activity.Verb.CREATED,
+        changes={
+            "previous_occurrence": {"id": task.pk, "due_date": _display("due_date", task.due_date)}
+        },
+    )
+    return nxt
 
 
 def task_complete(

@@ -23,6 +23,8 @@
  *                              hides (without JS the button is the way to submit)
  *   data-filter-menu           on a <details> of checkboxes in a form: closing it after a change
  *                              submits the form
+ *   data-repeat-preset         the task form's repeat menu: the field of its form's
+ *                              [data-repeat-custom] input shows only while "custom" is chosen
  *
  * Shortcuts never fire while the user types in a field or holds Ctrl, Alt or Meta.
  */
@@ -380,6 +382,20 @@
 
   document.addEventListener("htmx:sendError", function () {
     showFailure("The server could not be reached. Check your connection and try again.");
+  });
+
+  function showCustomRule(select) {
+    var custom = select.form && select.form.querySelector("[data-repeat-custom]");
+    if (!custom) return;
+    var field = custom.closest(".field") || custom;
+    var hasError = field.classList && field.classList.contains("has-error");
+    field.hidden = select.value !== "custom" && !hasError;
+  }
+
+  document.querySelectorAll("[data-repeat-preset]").forEach(showCustomRule);
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("[data-repeat-preset]")) showCustomRule(select);
   });
 
   window

@@ -48,7 +48,17 @@ class ActivityInline(ReadOnlyInline):
 
 
 #: What the change form edits; status and project change by the actions.
-EDITABLE_FIELDS = ("title", "description", "priority", "due_date", "assignee", "tags")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "due_date",
+    "due_time",
+    "recurrence",
+    "recurrence_mode",
+    "assignee",
+    "tags",
+)
 
 
 class TaskAdminForm(RefusableForm):
@@ -64,6 +74,9 @@ class TaskAdminForm(RefusableForm):
             "status",
             "priority",
             "due_date",
+            "due_time",
+            "recurrence",
+            "recurrence_mode",
             "assignee",
             "tags",
         )
@@ -196,7 +209,8 @@ class TaskAdmin(ServiceAdmin):
                     "title",
                     "description",
                     ("status", "priority"),
-                    ("due_date", "assignee"),
+                    ("due_date", "due_time", "assignee"),
+                    ("recurrence", "recurrence_mode"),
                     "tags",
                 )
             },
@@ -211,7 +225,8 @@ class TaskAdmin(ServiceAdmin):
                     ("project", "status"),
                     "title",
                     "description",
-                    ("priority", "due_date", "assignee"),
+                    ("priority", "due_date", "due_time", "assignee"),
+                    ("recurrence", "recurrence_mode"),
                     "tags",
                 )
             },
@@ -281,6 +296,9 @@ class TaskAdmin(ServiceAdmin):
                     status=data["status"],
                     priority=data["priority"],
                     due_date=data["due_date"],
+                    due_time=data["due_time"],
+                    recurrence=data["recurrence"],
+                    recurrence_mode=data["recurrence_mode"],
                     assignee=data["assignee"],
                     tags=list(data["tags"]),
                 )

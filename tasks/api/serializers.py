@@ -8,6 +8,7 @@ Every id that arrives in a body is resolved through the caller's scope
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from tasks import recurrence as rrules
 from tasks.models import (
     Activity,
     Comment,
@@ -245,6 +247,11 @@ TASK_FIELDS = [
     "status",
     "priority",
     "due_date",
+    "due_time",
+    "due_at",
+    "recurrence",
+    "recurrence_mode",
+    "recurrence_text",
     "assignee",
     "tags",
     "position",
@@ -256,10 +263,34 @@ TASK_FIELDS = [
 ]
 
 
+def utc_iso(value: datetime.datetime | None) -> str | None:
+    """An instant as ISO 8601 in UTC ("2026-12-02T14:30:00Z")."""
+    if value is None:
+        return None
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "nullable": True,
+        "readOnly": True,
+        "description": "A timed task's instant in UTC (null when it has no due time).",
+    }
+)
+class UtcInstantField(serializers.ReadOnlyField):
+    def to_representation(self, value):
+        return utc_iso(value)
+
+
 class TaskSerializer(serializers.ModelSerializer):
     """
     A task with its tags and assignee as ids. ``version`` rises by one on every change and is
     also sent as the ``ETag`` header. Moving a task is a ``PATCH`` of ``project``.
+
+    ``due_date`` and ``due_time`` are returned as set, in the time zone of whoever set them;
+    ``due_at`` is the instant they name. Given in a request they are read in your time zone.
     """
 
     url = serializers.HyperlinkedIdentityField(view_name="api:task-detail")
@@ -291,6 +322,38 @@ class TaskSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Order inside the board column (smaller first).",
     )
+    due_time = serializers.TimeField(
+        format="%H:%M",
+        input_formats=["%H:%M", "%H:%M:%S"],
+        allow_null=True,
+        required=False,
+        help_text=(
+            '"HH:MM" or null. Needs a due date; read in your time zone when given, returned '
+            "as set (see due_at for the instant)."
+        ),
+    )
+    due_at = UtcInstantField()
+    recurrence = serializers.CharField(
+        max_length=rrules.MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        validators=[rrules.validate_rule],
+        help_text=(
+            "An RFC 5545 RRULE without DTSTART, such as FREQ=WEEKLY;BYDAY=MO (at most daily; "
+            "ends with its own COUNT or UNTIL); blank: does not repeat. Needs a due date."
+        ),
+    )
+    recurrence_mode = serializers.ChoiceField(
+        choices=rrules.Mode.CHOICES,
+        required=False,
+        help_text=(
+            "Where the next occurrence is counted from when the task is completed: its due "
+            "date (from_due) or the day it was completed (from_completion)."
+        ),
+    )
+    recurrence_text = serializers.CharField(
+        read_only=True, help_text='The rule in words, like "Every Monday".'
+    )
 
     class Meta:
         model = Task
@@ -302,10 +365,32 @@ class TaskSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "completed_at",
+            "due_at",
+            "recurrence_text",
         ]
         # Not DRF's validator for the unique board position: a requested position that is
         # taken makes room (``services.task_update``) rather than being refused.
         validators = []
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def value(name: str):
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        if "recurrence" in attrs:
+            attrs["recurrence"] = rrules.normalize(attrs["recurrence"])
+        due_date = value("due_date")
+        errors = {}
+        # Removing the date removes the time, unless a time is given with it.
+        if due_date is None and attrs.get("due_time") is not None:
+            errors["due_time"] = ["A due time needs a due date."]
+        if due_date is None and value("recurrence"):
+            errors["recurrence"] = ["A repeating task needs a due date."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def to_representation(self, instance: Task) -> dict:
         data = super().to_representation(instance)
@@ -338,12 +423,22 @@ class CommentSerializer(serializers.ModelSerializer):
                 {"type": "array", "items": {}, "minItems": 2, "maxItems": 2},
                 {"type": "string"},
                 {"type": "integer"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "due_date": {"type": "string", "format": "date"},
+                    },
+                    "required": ["id", "due_date"],
+                },
             ]
         },
         "description": (
             'What changed, as {"field": [old, new]} with display values; a member change also '
             'names the member ({"member": "ada"}) and a comment event the comment '
-            '({"comment": 12}).'
+            '({"comment": 12}). Completing a repeating task names its next occurrence '
+            '({"next_occurrence": {"id": 8, "due_date": "2026-12-08"}}), whose "created" '
+            'event names the one before ({"previous_occurrence": {"id": 7, "due_date": …}}).'
         ),
     }
 )

@@ -29,9 +29,15 @@ from project.api.pagination import NewestFirstPagination, OldestFirstPagination
 from project.api.responses import created
 from tasks import services
 from tasks.api.pagination import TaskPagination
-from tasks.api.serializers import ActivitySerializer, CommentSerializer, TaskSerializer
+from tasks.api.serializers import (
+    ActivitySerializer,
+    CommentSerializer,
+    TaskSerializer,
+    utc_iso,
+)
 from tasks.filters import TaskFilter
 from tasks.models import Activity, Comment, Tag, Task
+from tasks.recurrence import describe
 
 #: The columns a task row shows, in the order of ``TaskSerializer``.
 ROW_COLUMNS = (
@@ -42,6 +48,10 @@ ROW_COLUMNS = (
     "status",
     "priority",
     "due_date",
+    "due_time",
+    "due_at",
+    "recurrence",
+    "recurrence_mode",
     "assignee_id",
     "position",
     "version",
@@ -83,6 +93,11 @@ def task_rows(rows: list[dict], request: Request) -> list[dict]:
             "status": row["status"],
             "priority": row["priority"],
             "due_date": row["due_date"].isoformat() if row["due_date"] else None,
+            "due_time": row["due_time"].strftime("%H:%M") if row["due_time"] else None,
+            "due_at": utc_iso(row["due_at"]),
+            "recurrence": row["recurrence"],
+            "recurrence_mode": row["recurrence_mode"],
+            "recurrence_text": describe(row["recurrence"]),
             "assignee": row["assignee_id"],
             "tags": tag_ids.get(row["id"], []),
             "position": row["position"],

@@ -20,8 +20,10 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from tasks import recurrence as rrules
 from tasks.models import Priority, Role, Status
 
 register = template.Library()
@@ -141,10 +143,36 @@ def relative_day(day: datetime.date, today: datetime.date | None = None) -> str:
 
 @register.simple_tag
 def due_date(task, today: datetime.date | None = None) -> SafeString:
-    """A task's due date in words, red when overdue, bold when today; exact date on hover."""
+    """
+    A task's due date in words, red when overdue, bold when today; exact date on hover.
+    A timed task shows its instant in the viewer's time zone (the active one): its date
+    there and its time ("tomorrow 14:30"), overdue once the instant has passed.
+    """
     if task.due_date is None:
         return SafeString("")
-    return _due_html(task.due_date, today or timezone.localdate(), task.status == Status.DONE)
+    today = today or timezone.localdate()
+    done = task.status == Status.DONE
+    if task.due_at is None:
+        html = _due_html(task.due_date, today, done)
+    else:
+        local = timezone.localtime(task.due_at)
+        passed = not done and task.due_at < timezone.now()
+        html = _timed_due_html(local.date(), local.strftime("%H:%M"), today, done, passed)
+    if getattr(task, "recurrence", ""):
+        html = html + _repeat_html(task.recurrence)
+    return html
+
+
+@functools.lru_cache(maxsize=1024)
+def _repeat_html(rule: str) -> SafeString:
+    """A small "repeats" mark after a due date, the rule in words on hover and for readers."""
+    words = rrules.describe(rule)
+    return format_html(
+        ' <span class="due-repeat" title="{}"><span aria-hidden="true">↻</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        words,
+        f"Repeats: {words}",
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,6 +191,40 @@ def _due_html(due: datetime.date, today: datetime.date, done: bool) -> SafeStrin
         long=date_format(due, "l j F Y"),
         words=words,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _timed_due_html(
+    due: datetime.date, time: str, today: datetime.date, done: bool, passed: bool
+) -> SafeString:
+    delta = (due - today).days
+    if passed and delta < 0:
+        state = "overdue"
+        words = "1 day overdue" if delta == -1 else f"{-delta} days overdue"
+    elif passed:
+        state, words = "overdue", f"overdue since {time}"
+    elif delta == 0:
+        state, words = "today", f"today {time}"
+    else:
+        state, words = "upcoming", f"{relative_day(due, today)} {time}"
+    return render_marker(
+        "due",
+        state="done" if done else state,
+        iso=f"{due.isoformat()}T{time}",
+        long=f"{date_format(due, 'l j F Y')}, {time}",
+        words=words,
+    )
+
+
+@register.simple_tag
+def due_moment(task) -> str:
+    """The full due date (and time, in the viewer's zone) of a task, for its page."""
+    if task.due_date is None:
+        return ""
+    if task.due_at is None:
+        return date_format(task.due_date, "l j F Y")
+    local = timezone.localtime(task.due_at)
+    return date_format(local, "l j F Y, H:i T")
 
 
 @register.simple_tag
@@ -260,6 +322,29 @@ def _field_clauses(changes: dict) -> list[str]:
             clauses.append(f"removed the due date (was {_day(old)})")
         else:
             clauses.append(f"changed the due date from {_day(old)} to {_day(new)}")
+    if "due_time" in changes:
+        old, new = changes["due_time"]
+        if not old:
+            clauses.append(f"set the due time to {new}")
+        elif not new:
+            clauses.append(f"removed the due time (was {old})")
+        else:
+            clauses.append(f"changed the due time from {old} to {new}")
+    if "due_time_zone" in changes and "due_time" not in changes:
+        old, new = changes["due_time_zone"]
+        clauses.append(f"moved the due time from {old or 'UTC'} time to {new or 'UTC'} time")
+    if "recurrence" in changes:
+        old, new = changes["recurrence"]
+        if not old:
+            clauses.append(f"made this repeat: {rrules.describe(new)}")
+        elif not new:
+            clauses.append("stopped this repeating")
+        else:
+            clauses.append(f"changed the repeat to {rrules.describe(new)}")
+    if "recurrence_mode" in changes:
+        _, new = changes["recurrence_mode"]
+        basis = "completion" if new == rrules.Mode.FROM_COMPLETION else "due date"
+        clauses.append(f"made it repeat from its {basis}")
     if "assignee" in changes:
         old, new = changes["assignee"]
         if not old:
@@ -282,6 +367,9 @@ def _field_clauses(changes: dict) -> list[str]:
 def activity_words(activity) -> str:
     """What an activity row did, as plain words after the actor's name."""
     verb = activity.verb
+    previous = (activity.changes or {}).get("previous_occurrence") if verb == "created" else None
+    if isinstance(previous, dict):
+        return "created this task as the next occurrence of a repeating task"
     fixed = {
         "created": "created this task",
         "deleted": "deleted this task",
@@ -295,6 +383,9 @@ def activity_words(activity) -> str:
         role = (activity.changes or {}).get("role")
         return f"invited someone as {_label(Role, role).lower()}" if role else "invited someone"
     clauses = _field_clauses(activity.changes or {})
+    following = (activity.changes or {}).get("next_occurrence")
+    if clauses and isinstance(following, dict) and following.get("due_date"):
+        return f"{_join(clauses)}, next occurrence on {_day(following['due_date'])}"
     if clauses:
         return _join(clauses)
     return activity.get_verb_display() + " this"

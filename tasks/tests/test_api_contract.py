@@ -324,12 +324,16 @@ def test_every_text_field_of_a_request_has_a_max_length(schema):
 
 
 def test_activity_changes_are_typed_pairs(schema):
-    """Field → [old, new]; a member or comment event also names the member or the comment."""
+    """
+    Field → [old, new]; a member or comment event also names the member or the comment, a
+    repeating task's completion its next occurrence.
+    """
     changes = schema["components"]["schemas"]["Activity"]["properties"]["changes"]
     assert changes["type"] == "object"
-    pair, name, comment_id = changes["additionalProperties"]["oneOf"]
+    pair, name, comment_id, occurrence = changes["additionalProperties"]["oneOf"]
     assert (pair["type"], pair["minItems"], pair["maxItems"]) == ("array", 2, 2)
     assert (name["type"], comment_id["type"]) == ("string", "integer")
+    assert occurrence["required"] == ["id", "due_date"]
 
 
 def headers_of(operation, code):

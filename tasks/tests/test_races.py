@@ -9,6 +9,7 @@ barrier, for several rounds; a 500 would surface as the exception the test clien
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 
@@ -100,6 +101,36 @@ def test_parallel_deletes_of_one_task(project, alice, erin):
         assert codes(responses) == [204, 404, 404]
         assert not Task.objects.filter(pk=task.pk).exists()
         assert Activity.objects.filter(task_title=task.title, verb="deleted").count() == 1
+
+
+def test_parallel_completions_of_a_repeating_task_make_one_next_occurrence(project, alice, erin):
+    for _ in range(ROUNDS):
+        task = services.task_create(
+            project=project,
+            by=alice,
+            title="Water the plants",
+            due_date=datetime.date(2026, 12, 1),
+            recurrence="FREQ=DAILY",
+        )
+        url = f"/api/v1/tasks/{task.pk}/"
+        board = f"/tasks/{task.pk}/move/"
+
+        def board_move(board=board) -> object:
+            client = Client()
+            client.force_login(erin)
+            return client.post(board, {"status": "done", "index": 0})
+
+        responses = race(
+            lambda url=url: api(alice).patch(url, {"status": "done"}, format="json"),
+            lambda url=url: api(erin).patch(url, {"status": "done"}, format="json"),
+            board_move,
+        )
+        for response in responses:
+            assert response.status_code < 500, response.content
+        following = Task.objects.filter(previous_occurrence=task)
+        assert following.count() == 1
+        assert following.get().due_date == datetime.date(2026, 12, 2)
+        assert Activity.objects.filter(task=task, verb="completed").count() == 1
 
 
 def test_comment_against_task_delete(project, alice, erin):

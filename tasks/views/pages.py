@@ -13,7 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.views.generic import TemplateView
 
 from tasks.filters import search_tasks
-from tasks.models import Project, Task
+from tasks.models import Project, Task, due_sort_key
 from tasks.views.task_access import TaskPageMixin, today
 from tasks.views.task_list import SORTS, done_last, sort_tasks
 
@@ -47,8 +47,15 @@ class Bar:
         return f"{date_format(self.day, 'D j M')}: {self.count} {noun} completed"
 
 
-def group_by_due(tasks: list[Task], today: datetime.date) -> list[Section]:
-    """Overdue / Today / Next 7 days / Later / No date, in that order."""
+def group_by_due(
+    tasks: list[Task], today: datetime.date, now: datetime.datetime | None = None
+) -> list[Section]:
+    """
+    Overdue / Today / Next 7 days / Later / No date, in that order, for a viewer whose
+    ``today`` it is (in the active time zone): a timed task falls on the local date of its
+    instant and is overdue once that has passed.
+    """
+    now = now or timezone.now()
     sections = {
         "overdue": Section("overdue", "Overdue"),
         "today": Section("today", "Today"),
@@ -58,13 +65,14 @@ def group_by_due(tasks: list[Task], today: datetime.date) -> list[Section]:
     }
     week_end = today + datetime.timedelta(days=7)
     for task in tasks:
-        if task.due_date is None:
+        day = task.due_day()
+        if day is None:
             key = "none"
-        elif task.due_date < today:
+        elif task.is_overdue(today, now):
             key = "overdue"
-        elif task.due_date == today:
+        elif day <= today:
             key = "today"
-        elif task.due_date <= week_end:
+        elif day <= week_end:
             key = "week"
         else:
             key = "later"
@@ -131,7 +139,8 @@ class DashboardView(TaskPageMixin, TemplateView):
             .open()
             .filter(assignee=user, project__is_archived=False)
             .for_list()
-            .order_by(F("due_date").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
+            .alias(due_key=due_sort_key())
+            .order_by(F("due_key").asc(nulls_last=True), "id")[:DASHBOARD_LIMIT]
         )
         projects = list(Project.objects.visible_to(user).active().with_task_counts())
         editable = {p.pk for p in projects if p.can_write(user)}

@@ -3,8 +3,9 @@ A project's task list (filters, sort, pages, quick add) and the new-task form.
 
 Done tasks are left out unless asked for ("Show completed", or Done among the statuses chosen).
 Default order, when no sort is chosen: open tasks before done ones, then (when searching) the
-best matches, then by due date (undated last), then most urgent first, then oldest first —
-what needs doing next is at the top.
+best matches, then by when it is due (by instant in the viewer's time zone; untimed tasks
+after the timed ones of their date; undated last), then most urgent first, then oldest
+first — what needs doing next is at the top.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from accounts.models import User
 from tasks import services
 from tasks.filters import OPEN, DueBucket, TaskListFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
-from tasks.models import Priority, Project, Status, Task, TaskQuerySet, require_writable
+from tasks.models import (
+    Priority,
+    Project,
+    Status,
+    Task,
+    TaskQuerySet,
+    due_sort_key,
+    require_writable,
+)
 from tasks.views.task_access import (
     TaskPageMixin,
     safe_next,
@@ -69,12 +78,16 @@ def next_up_order(queryset: TaskQuerySet, *, ranked: bool = False) -> TaskQueryS
     (undated last), then priority, then oldest.
     """
     rank = [F("search_rank").desc()] if ranked else []
-    return queryset.with_priority_rank().order_by(
-        done_last(),
-        *rank,
-        F("due_date").asc(nulls_last=True),
-        F("priority_rank").desc(),
-        "id",
+    return (
+        queryset.with_priority_rank()
+        .alias(due_key=due_sort_key())
+        .order_by(
+            done_last(),
+            *rank,
+            F("due_key").asc(nulls_last=True),
+            F("priority_rank").desc(),
+            "id",
+        )
     )
 
 
