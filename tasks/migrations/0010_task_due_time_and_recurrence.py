@@ -7,49 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0007_invitation'),
+        ("tasks", "0009_activity_dispatched_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='due_at',
+            model_name="task",
+            name="due_at",
             field=models.DateTimeField(blank=True, db_index=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='task',
-            name='due_time',
+            model_name="task",
+            name="due_time",
             field=models.TimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='task',
-            name='due_time_zone',
+            model_name="task",
+            name="due_time_zone",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='task',
-            name='previous_occurrence',
-            field=models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='next_occurrence', to='tasks.task'),
+            model_name="task",
+            name="previous_occurrence",
+            field=models.OneToOneField(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="next_occurrence",
+                to="tasks.task",
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='recurrence',
-            field=models.CharField(blank=True, help_text='An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO (blank: does not repeat).', max_length=500, validators=[tasks.recurrence.validate_rule]),
+            model_name="task",
+            name="recurrence",
+            field=models.CharField(
+                blank=True,
+                help_text="An RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO (blank: does not repeat).",
+                max_length=500,
+                validators=[tasks.recurrence.validate_rule],
+            ),
         ),
         migrations.AddField(
-            model_name='task',
-            name='recurrence_mode',
-            field=models.CharField(choices=[('from_due', 'From the due date'), ('from_completion', 'From the completion date')], default='from_due', max_length=20),
+            model_name="task",
+            name="recurrence_mode",
+            field=models.CharField(
+                choices=[
+                    ("from_due", "From the due date"),
+                    ("from_completion", "From the completion date"),
+                ],
+                default="from_due",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('due_time__isnull', True), ('due_date__isnull', False), _connector='OR'), name='task_due_time_needs_date', violation_error_message='A due time needs a due date.'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("due_time__isnull", True), ("due_date__isnull", False), _connector="OR"
+                ),
+                name="task_due_time_needs_date",
+                violation_error_message="A due time needs a due date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('recurrence_mode__in', ['from_due', 'from_completion'])), name='task_recurrence_mode_valid'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recurrence_mode__in", ["from_due", "from_completion"])),
+                name="task_recurrence_mode_valid",
+            ),
         ),
     ]
