@@ -403,6 +403,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Taskdesk <taskdesk@l
 # Days an invitation to a project can be accepted; inviting the person again renews it.
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 
+# The local hour (in each person's own time zone) at which a reminder relative to the due
+# time of a task without a time of day counts from: 9 = "1 hour before" fires at 8:00.
+REMINDER_UNTIMED_HOUR = env.int("REMINDER_UNTIMED_HOUR", default=9)
+
 # ---------------------------------------------------------------------------
 # Security headers. Production values follow DEBUG; each can be overridden.
 # ---------------------------------------------------------------------------
