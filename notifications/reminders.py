@@ -36,14 +36,22 @@ def fire_due_reminders(
             return claimed
 
 
+def pending_reminders(now: datetime.datetime):
+    """
+    Unfired reminders due by ``now``, oldest first. The filter repeats the condition of the
+    partial index ``reminder_pending`` so the planner can use it: the scan reads due rows in
+    order, nothing else.
+    """
+    return Reminder.objects.filter(
+        fired_at__isnull=True, remind_at__isnull=False, remind_at__lte=now
+    ).order_by("remind_at")
+
+
 def _fire_batch(now: datetime.datetime, batch_size: int) -> int:
-    # The filter repeats the condition of the partial index ``reminder_pending`` so the
-    # planner can use it: the scan reads due rows in order, nothing else.
     reminders = list(
-        Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(fired_at__isnull=True, remind_at__isnull=False, remind_at__lte=now)
-        .select_related("task__project", "user")
-        .order_by("remind_at", "id")[:batch_size]
+        pending_reminders(now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("task__project", "user")[:batch_size]
     )
     if not reminders:
         return 0
