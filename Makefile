@@ -63,10 +63,12 @@ migrate: install .env
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo --once --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py seed_notifications
 
 # Development only (seed_demo refuses with DEBUG off): erases every row, then seeds afresh.
 reset-demo: migrate
 	$(BIN)/python manage.py seed_demo --reset --no-input --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py seed_notifications
 
 run: seed
 	@echo ""

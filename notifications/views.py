@@ -163,7 +163,7 @@ def task_panel(request: HttpRequest, task, *, status: int = 200, form=None) -> H
     """The follow/reminders panel of the task page, for htmx to swap in place."""
     from notifications.templatetags.notifications import panel_context
 
-    context = panel_context(request, task)
+    context = {**panel_context(request, task), "htmx_swap": True}
     if form is not None:
         context["reminder_form"] = form
     return render(request, "notifications/_task_panel.html", context, status=status)

@@ -27,3 +27,9 @@ def panel_context(request: HttpRequest, task) -> dict:
 def task_notifications_panel(context, task) -> dict:
     request = context["request"]
     return {**panel_context(request, task), "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("notifications/_mention_source.html")
+def mention_source(project) -> dict:
+    """Where the ``@`` suggestions of this page's text fields come from (and their script)."""
+    return {"project": project}
