@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from types import EllipsisType
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -208,9 +209,12 @@ def settings_update(
     user: User,
     email: dict[str, str] | None = None,
     digest_hour: int | None = None,
-    default_reminder_minutes: int | None | type[Ellipsis] = ...,
+    default_reminder_minutes: int | None | EllipsisType = ...,
 ) -> NotificationSettings:
-    """Change some of one's notification settings; the rest stay as they are."""
+    """
+    Change some of one's notification settings; the rest stay as they are (``...``: leave the
+    default reminder alone, ``None``: no default reminder).
+    """
     _require_not_read_only(user)
     current, _ = NotificationSettings.objects.select_for_update().get_or_create(user=user)
     if email is not None:
