@@ -64,10 +64,12 @@ migrate: install .env
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo --once --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py seed_notifications
 
 # Development only (seed_demo refuses with DEBUG off): erases every row, then seeds afresh.
 reset-demo: migrate
 	$(BIN)/python manage.py seed_demo --reset --no-input --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py seed_notifications
 
 # The web server, one worker and the scheduler together; Ctrl+C (or SIGTERM) stops all three:
 # the worker and the scheduler run in the background, where Ctrl+C does not reach them (they

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tasks.models import Project, Task
+
 
 class Kind(models.TextChoices):
     """What a notification is about; e-mail is chosen per kind."""
@@ -80,6 +82,23 @@ class Follow(models.Model):
 class NotificationQuerySet(models.QuerySet):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
+
+    def visible_to(self, user) -> NotificationQuerySet:
+        """
+        ``user``'s own notifications about what they can still see: tasks through
+        ``Task.objects.visible_to``, project news through ``Project.objects.visible_to``;
+        invitations always (they are about a project one is not in yet).
+        """
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(recipient=user).filter(
+            Q(kind=Kind.INVITED)
+            | Q(task__in=Task.objects.visible_to(user).values("pk"))
+            | Q(task__isnull=True, project__in=Project.objects.visible_to(user).values("pk"))
+        )
+
+    def for_list(self) -> NotificationQuerySet:
+        return self.select_related("actor", "task", "project")
 
 
 class Notification(models.Model):

@@ -4,7 +4,13 @@ from django.urls import include, path
 from django.views.decorators.csp import csp_override
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView, TokenViewSet
+from accounts.api import TokenViewSet
+from notifications.api import (
+    MeWithNotificationsView,
+    NotificationViewSet,
+    TaskFollowerView,
+    TaskReminderViewSet,
+)
 from project.api.docs import RedocView, SchemaView, SwaggerView
 from tasks.api.task_views import (
     CommentViewSet,
@@ -37,6 +43,8 @@ router.register(r"tasks/(?P<task_pk>\d+)/activity", TaskActivityViewSet, basenam
 router.register("comments", CommentViewSet, basename="comment")
 router.register("tags", TagViewSet, basename="tag")
 router.register("tokens", TokenViewSet, basename="token")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register(r"tasks/(?P<task_pk>\d+)/reminders", TaskReminderViewSet, basename="task-reminder")
 
 # The documentation pages are the only ones that need more than the site's strict policy:
 # Swagger UI and Redoc set inline styles, and Redoc runs its search in a blob: worker.
@@ -53,7 +61,9 @@ SWAGGER_CSP = {
 REDOC_CSP = {**SWAGGER_CSP, "worker-src": ["'self'", "blob:"]}
 
 urlpatterns = [
-    path("me/", MeView.as_view(), name="me"),
+    # The profile with the notification settings (accounts knows nothing of notifications).
+    path("me/", MeWithNotificationsView.as_view(), name="me"),
+    path("tasks/<int:task_pk>/followers/", TaskFollowerView.as_view(), name="task-followers"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/",

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "accounts.context_processors.accounts",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -453,6 +454,9 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 NOTIFICATION_BURST_SECONDS = env.int("NOTIFICATION_BURST_SECONDS", default=120)
 # Invitation e-mails one person may cause per hour (to addresses without an account).
 INVITATION_EMAILS_PER_HOUR = env.int("INVITATION_EMAILS_PER_HOUR", default=20)
+# The local hour (in each person's own time zone) at which a reminder relative to the due
+# time of a task without a time of day counts from: 9 = "1 hour before" fires at 8:00.
+REMINDER_UNTIMED_HOUR = env.int("REMINDER_UNTIMED_HOUR", default=9)
 
 # ---------------------------------------------------------------------------
 # Security headers. Production values follow DEBUG; each can be overridden.

@@ -34,6 +34,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's, the API docs).
     path("favicon.ico", favicon, name="favicon"),
+    # Before accounts: the notification settings sit beside the other settings pages.
+    path("", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     # The browsable API's log-in link; DRF reverses it as "rest_framework:login", so the
     # include sits here, outside the "api" namespace.

@@ -489,6 +489,6 @@ def test_token_page_query_count_is_constant(django_assert_num_queries, tokens):
         make_token(user, name=f"t{number}")
     client = client_for(user)
     # 1 session, 2 user, 3 tokens, 4 my projects (sidebar), 5 the form's project choices,
-    # 6 invitations waiting (user menu)
-    with django_assert_num_queries(6):
+    # 6 invitations waiting (user menu), 7 unread notifications (inbox badge)
+    with django_assert_num_queries(7):
         client.get(reverse("tokens"))

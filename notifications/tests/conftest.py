@@ -13,6 +13,9 @@ import time
 import pytest
 from aiosmtpd.controller import Controller
 
+from notifications.events import handle_activity
+from tasks.models import Activity
+
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one line per command
 
 
@@ -89,3 +92,14 @@ def text_part(message) -> str:
 
 def html_part(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+@pytest.fixture
+def deliver():
+    """Hand every Activity row not yet handled to the consumer, oldest first (as the bus does)."""
+
+    def run():
+        for activity in Activity.objects.order_by("id"):
+            handle_activity(activity)
+
+    return run

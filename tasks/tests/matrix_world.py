@@ -24,14 +24,17 @@ factor, linked sign-in and its token (``walt_address``, ``root_factor``…).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
+from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from tasks.models import Activity, Comment, Invitation, Membership, Project, Role, Tag, Task
@@ -161,6 +164,13 @@ def build_world() -> World:
         activity = ActivityFactory(task=task, actor=alice)
         # Addressed to the outsider: only he may answer it, only owners may cancel it.
         invitation = InvitationFactory(project=project, invitee=oscar, address="m-oscar")
+        # alice's own: nobody else learns they exist. (By name: tasks knows no other app.)
+        notification = apps.get_model("notifications", "Notification").objects.create(
+            recipient=alice, kind="commented", project=project, task=task, actor=erin
+        )
+        reminder = apps.get_model("notifications", "Reminder").objects.create(
+            task=task, user=alice, remind_at=timezone.now() + datetime.timedelta(days=1)
+        )
         projects[name] = project
         ids[name] = {
             "project": project.pk,
@@ -179,6 +189,8 @@ def build_world() -> World:
             "colleague": colleague.pk,
             "group": group.pk,
             "invitation": invitation.pk,
+            "notification": notification.pk,
+            "reminder": reminder.pk,
             **personal,
         }
     # Archived the way the product does it, after its contents exist.

@@ -70,6 +70,7 @@ M = "/api/v1/projects/{project}/members/"
 PI = "/api/v1/projects/{project}/invitations/"
 INV = "/api/v1/invitations/{invitation}/"
 T = "/api/v1/tasks/{task}/"
+N = "/api/v1/notifications/{notification}/"
 TASK_PUT = {"project": "{project}", "title": "New"}
 
 # (URL name, method) → the requests made. ``None`` names the catch-all for unknown API paths.
@@ -165,6 +166,27 @@ EXPECTATIONS: dict[tuple[str | None, str], list[Case]] = {
     ("token-list", "post"): [Case("/api/v1/tokens/", signed_in(201), {"name": "ci"})],
     ("token-detail", "get"): [Case("/api/v1/tokens/{token}/", alices_own(200))],
     ("token-detail", "delete"): [Case("/api/v1/tokens/{token}/", alices_own(204))],
+    ("notification-list", "get"): [Case("/api/v1/notifications/", signed_in(200))],
+    ("notification-detail", "get"): [Case(N, alices_own(200))],
+    ("notification-detail", "patch"): [Case(N, alices_own(200), {"read": True})],
+    # Reminders and following are one's own business: every role, archived projects too.
+    ("task-reminder-list", "get"): [Case(T + "reminders/", member("viewer", 200, write=False))],
+    ("task-reminder-list", "post"): [
+        Case(
+            T + "reminders/",
+            member("viewer", 201, write=True, archived_ok=True),
+            {"remind_at": "2099-01-01T09:00:00Z"},
+        )
+    ],
+    ("task-reminder-detail", "get"): [Case(T + "reminders/{reminder}/", alices_own(200))],
+    ("task-reminder-detail", "delete"): [Case(T + "reminders/{reminder}/", alices_own(204))],
+    ("task-followers", "get"): [Case(T + "followers/", member("viewer", 200, write=False))],
+    ("task-followers", "post"): [
+        Case(T + "followers/", member("viewer", 201, write=True, archived_ok=True))
+    ],
+    ("task-followers", "delete"): [
+        Case(T + "followers/", member("viewer", 204, write=True, archived_ok=True))
+    ],
 }
 
 

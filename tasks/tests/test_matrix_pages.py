@@ -336,6 +336,31 @@ EXPECTATIONS: dict[str, list[Case]] = {
         Case(GET, "/comments/{comment}/delete/", member("author", write=True)),
         Case(POST, "/comments/{comment}/delete/", member("author", write=True)),
     ],
+    # Notifications: one's own inbox and settings; following and reminders are one's own
+    # business (every role, archived projects too); the notification and reminder are alice's.
+    "inbox/": [Case(GET, "/inbox/", signed_in), Case(GET, "/inbox/?show=unread", signed_in)],
+    "inbox/read-all/": [Case(POST, "/inbox/read-all/", signed_in)],
+    "inbox/<int:pk>/open/": [Case(POST, "/inbox/{notification}/open/", alices_own)],
+    "inbox/<int:pk>/read/": [Case(POST, "/inbox/{notification}/read/", alices_own)],
+    "accounts/settings/notifications/": [
+        Case(GET, "/accounts/settings/notifications/", signed_in),
+        Case(POST, "/accounts/settings/notifications/", signed_in, {"digest_hour": "7"}),
+    ],
+    "tasks/<int:pk>/follow/": [
+        Case(POST, "/tasks/{task}/follow/", member("viewer", write=True, archived_ok=True))
+    ],
+    "tasks/<int:pk>/reminders/": [
+        Case(
+            POST,
+            "/tasks/{task}/reminders/",
+            member("viewer", write=True, archived_ok=True),
+            {"when": "at", "remind_at": "2099-01-01T09:00"},
+        )
+    ],
+    "reminders/<int:pk>/delete/": [Case(POST, "/reminders/{reminder}/delete/", alices_own)],
+    "projects/<int:pk>/mentions/": [
+        Case(GET, "/projects/{project}/mentions/?q=m-", member("viewer", write=False))
+    ],
 }
 
 

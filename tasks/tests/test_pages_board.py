@@ -300,7 +300,7 @@ def test_board_query_count_is_constant(client, erin, project, django_assert_num_
     client.force_login(erin)
     # 1 session, 2 user, 3 project (with my role), 4 cards per status (count),
     # 5 the first cards of every column (one windowed query), 6 their tags, 7 sidebar projects,
-    # 8 the invitations waiting for me (user menu).
-    with django_assert_num_queries(8):
+    # 8 the invitations waiting for me (user menu), 9 my unread notifications (inbox badge).
+    with django_assert_num_queries(9):
         response = client.get(board_url(project))
     assert sum(len(c.tasks) for c in response.context["columns"]) == min(count, 150)

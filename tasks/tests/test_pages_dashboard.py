@@ -148,7 +148,8 @@ def test_dashboard_query_count_is_constant(client, erin, project, django_assert_
     client.force_login(erin)
     # 1 session, 2 user, 3 my open tasks with project and assignee, 4 their tags,
     # 5 my projects with task counts, 6 completions per day, 7 sidebar projects,
-    # 8 the invitations waiting for me (user menu and the dashboard's callout).
-    with django_assert_num_queries(8):
+    # 8 the invitations waiting for me (user menu and the dashboard's callout),
+    # 9 my unread notifications (inbox badge).
+    with django_assert_num_queries(9):
         response = client.get(DASHBOARD)
     assert response.context["open_count"] == count

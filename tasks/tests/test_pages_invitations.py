@@ -134,7 +134,8 @@ def test_list_query_count_is_constant(oscar, django_assert_num_queries, rows):
         InvitationFactory(invitee=oscar, address="oscar", invited_by=UserFactory())
     client = client_for(oscar)
     # 1 session, 2 user, 3 my invitations with their projects and inviters,
-    # 4 my projects with task counts (sidebar), 5 the count of my invitations (user menu)
-    with django_assert_num_queries(5):
+    # 4 my projects with task counts (sidebar), 5 the count of my invitations (user menu),
+    # 6 my unread notifications (inbox badge)
+    with django_assert_num_queries(6):
         response = client.get(LIST)
     assert len(response.context["invitations"]) == rows

@@ -369,8 +369,8 @@ def test_members_page_query_count_is_constant(alice, project, django_assert_num_
     client = client_for(alice)
     # 1 session, 2 user, 3 project with my role, 4 members with their accounts,
     # 5 the project's open invitations, 6 my projects with task counts (sidebar),
-    # 7 the invitations waiting for me (user menu)
-    with django_assert_num_queries(7):
+    # 7 the invitations waiting for me (user menu), 8 my unread notifications (inbox badge)
+    with django_assert_num_queries(8):
         response = client.get(members_url(project))
     assert len(response.context["memberships"]) == 3 + extra
     assert len(response.context["invitations"]) == extra

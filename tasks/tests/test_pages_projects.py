@@ -102,8 +102,8 @@ def test_list_query_count_is_constant(django_assert_num_queries, projects, tasks
     make_projects(user, projects, tasks_each)
     client = client_for(user)
     # 1 session, 2 user, 3 my projects with task counts (shared by the list and the sidebar),
-    # 4 the invitations waiting for me (user menu)
-    with django_assert_num_queries(4):
+    # 4 the invitations waiting for me (user menu), 5 my unread notifications (inbox badge)
+    with django_assert_num_queries(5):
         response = client.get(reverse("tasks:project-list"))
     assert response.status_code == 200
     assert len(response.context["active_projects"]) == projects

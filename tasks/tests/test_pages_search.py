@@ -147,8 +147,8 @@ def test_my_tasks_query_count_is_constant(client, erin, project, django_assert_n
     client.force_login(erin)
     # 1 session, 2 user, 3 count for the pager, 4 the page of tasks with project and
     # assignee, 5 their tags, 6 the projects I may write in, 7 sidebar projects,
-    # 8 the invitations waiting for me (user menu).
-    with django_assert_num_queries(8):
+    # 8 the invitations waiting for me (user menu), 9 my unread notifications (inbox badge).
+    with django_assert_num_queries(9):
         response = client.get(MY_TASKS)
     assert len(response.context["tasks"]) == min(count, 50)
 
@@ -158,7 +158,8 @@ def test_search_query_count_is_constant(client, erin, project, django_assert_num
     many_tasks(project, erin, count)
     client.force_login(erin)
     # 1 session, 2 user, 3 count for the pager, 4 the page of matches, 5 their tags,
-    # 6 the projects I may write in, 7 sidebar projects, 8 the invitations waiting for me.
-    with django_assert_num_queries(8):
+    # 6 the projects I may write in, 7 sidebar projects, 8 the invitations waiting for me,
+    # 9 my unread notifications (inbox badge).
+    with django_assert_num_queries(9):
         response = client.get(SEARCH, {"q": "needle"})
     assert len(response.context["tasks"]) == min(count, 50)

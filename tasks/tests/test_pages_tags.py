@@ -184,7 +184,8 @@ def test_tags_page_query_count_is_constant(erin, project, django_assert_num_quer
         TaskFactory(project=project, tags=[TagFactory(project=project, name=f"t{number}")])
     client = client_for(erin)
     # 1 session, 2 user, 3 project with my role, 4 tags with task counts,
-    # 5 my projects with task counts (sidebar), 6 the invitations waiting for me (user menu)
-    with django_assert_num_queries(6):
+    # 5 my projects with task counts (sidebar), 6 the invitations waiting for me (user menu),
+    # 7 my unread notifications (inbox badge)
+    with django_assert_num_queries(7):
         response = client.get(tags_url(project))
     assert len(response.context["tags"]) == tags

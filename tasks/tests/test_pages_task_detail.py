@@ -475,8 +475,9 @@ def test_task_page_query_count_is_constant(
     client.force_login(alice)
     # 1 session, 2 user, 3 task with project, assignee and creator, 4 my role in the project,
     # 5 the task's tags, 6 comments with authors, 7 activity with actors, 8 members (assignee
-    # choices), 9 sidebar projects, 10 the invitations waiting for me (user menu).
-    with django_assert_num_queries(10):
+    # choices), 9 sidebar projects, 10 the invitations waiting for me (user menu), 11 my unread
+    # notifications (inbox badge), 12 whether I follow the task, 13 my reminders on it.
+    with django_assert_num_queries(13):
         response = client.get(url("task-detail", task))
     assert len(response.context["comments"]) == count
 

@@ -575,8 +575,8 @@ def test_list_query_count_is_constant(client, erin, project, django_assert_num_q
     # 1 session, 2 user, 3 project (with my role), 4 members (assignee choices),
     # 5 project tags (tag filter), 6 count for the pager, 7 the page of tasks with project
     # and assignee, 8 their tags (prefetch), 9 the sidebar's projects, 10 the invitations
-    # waiting for me (user menu).
-    with django_assert_num_queries(10):
+    # waiting for me (user menu), 11 my unread notifications (inbox badge).
+    with django_assert_num_queries(11):
         response = client.get(list_url(project, "?assignee=&sort=due_date"))
     assert len(response.context["tasks"]) == min(count, 50)
 
