@@ -574,6 +574,7 @@ SPECTACULAR_SETTINGS = {
 # Logging: readable lines on the console.
 # ---------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+TASKS_LOG_LEVEL = env.str("TASKS_LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -587,8 +588,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # Each job's start and end, once (not again through Django's own console handler).
-        "django.tasks": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # A job's start and end are INFO lines (one pair per job: many); failures are
+        # ERROR. TASKS_LOG_LEVEL=INFO shows every job (once, not again through the root).
+        "django.tasks": {"handlers": ["console"], "level": TASKS_LOG_LEVEL, "propagate": False},
         "axes": {"level": "WARNING"},
     },
 }

@@ -251,3 +251,15 @@ def test_reset_asks_first_and_a_no_changes_nothing(development, monkeypatch):
     with pytest.raises(CommandError, match="cancelled"):
         seed("--reset")
     assert counts() == before
+
+
+def test_the_demo_history_notifies_nobody(production, django_capture_on_commit_callbacks):
+    """Weeks of made-up history are the past: the worker finds every row already dispatched."""
+    from django.apps import apps
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+
+    assert Activity.objects.exists()
+    assert not Activity.objects.filter(dispatched_at__isnull=True).exists()
+    assert not apps.get_model("notifications", "Notification").objects.exists()

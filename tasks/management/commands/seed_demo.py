@@ -196,6 +196,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             people, passwords = self._ensure_people(existing)
             created = self._ensure_projects(people)
+            # The demo history is dated weeks back: it is the past, not news, so nobody is
+            # notified of it (the worker finds these rows already dispatched).
+            Activity.objects.filter(project__in=created, dispatched_at__isnull=True).update(
+                dispatched_at=timezone.now()
+            )
             if reset_passwords:
                 passwords.update(self._reset_passwords(existing))
         elapsed = time.monotonic() - started
