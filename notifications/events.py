@@ -36,6 +36,7 @@ from notifications.models import (
 )
 from notifications.services import add_default_reminder, recompute_reminders
 from tasks.models import Activity, Comment, Invitation, Membership, Role, Status, Task
+from tasks.services import hold
 
 #: ``@username`` not preceded by a word character (so an e-mail address is no mention).
 MENTION = re.compile(r"(?<![\w.+@-])@([\w.+-]+)")
@@ -183,8 +184,13 @@ def mailable_ids(users: list[User]) -> set[int]:
     return {pk for pk, email in confirmed if addresses.get(pk) == email.lower()}
 
 
+@transaction.atomic
 def handle_activity(activity: Activity) -> None:
     """Turn one Activity row into notifications, follows and reminder changes, once."""
+    # What the rows below point at stays until this transaction ends (tasks.services.hold).
+    projects, _ = hold(projects=[activity.project_id], tasks=[activity.task_id])
+    if activity.project_id not in projects:
+        return  # deleted with its project since: nobody can see it any more
     try:
         with transaction.atomic():
             HandledActivity.objects.create(activity=activity)

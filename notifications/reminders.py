@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from notifications.events import save_notifications
 from notifications.models import Kind, Notification, Reminder
 from tasks.models import Membership
+from tasks.services import hold
 
 BATCH_SIZE = 100
 
@@ -48,8 +49,15 @@ def pending_reminders(now: datetime.datetime):
 
 
 def _fire_batch(now: datetime.datetime, batch_size: int) -> int:
+    # Hold the tasks (and projects) first, then lock the reminders: deleting a project locks
+    # it and then deletes its reminders, so the other order could deadlock with it.
+    due = list(pending_reminders(now).values_list("task_id", "task__project_id")[:batch_size])
+    if not due:
+        return 0
+    _, tasks = hold(projects={project for _, project in due}, tasks={task for task, _ in due})
     reminders = list(
         pending_reminders(now)
+        .filter(task_id__in=tasks)
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("task__project", "user")[:batch_size]
     )

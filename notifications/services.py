@@ -27,6 +27,7 @@ from notifications.models import (
     Reminder,
 )
 from tasks.models import Task, require_token_allows
+from tasks.services import hold
 
 #: The offsets the reminder form offers, in minutes before the due time.
 REMINDER_PRESETS = [(0, "At the due time"), (10, "10 minutes before"), (60, "1 hour before")]
@@ -85,6 +86,12 @@ def recompute_reminders(task: Task) -> None:
 
 
 def visible_task(task_id: int, by: User) -> Task:
+    """
+    The task, if ``by`` can see it. Inside a transaction it is also held (``hold``) until
+    the end, so what is written about it cannot race its deletion.
+    """
+    if transaction.get_connection().in_atomic_block:
+        hold(tasks=[task_id])
     task = Task.objects.visible_to(by).select_related("project").filter(pk=task_id).first()
     if task is None:
         raise Http404("No such task.")

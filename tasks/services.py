@@ -143,6 +143,36 @@ def _lock_project(pk: int, by: User | None, *, for_delete: bool = False) -> Proj
         raise Http404("This project no longer exists.") from None
 
 
+def hold(*, projects: Iterable[int] = (), tasks: Iterable[int] = ()) -> tuple[set[int], set[int]]:
+    """
+    Keep these projects and tasks from being deleted until the current transaction ends, and
+    return the ids of those that still exist. Other apps write rows pointing at a task or a
+    project (follows, reminders, notifications) under this hold: deleting collects the rows
+    that point at what it deletes before deleting it, so a row added in between would make
+    the delete fail. On PostgreSQL this is ``FOR KEY SHARE``: it waits for a delete in
+    progress (which holds ``FOR UPDATE``) and makes a later one wait, while edits go on.
+    SQLite runs one writer at a time, so there a plain read is enough.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("hold() keeps rows until the end of a transaction: open one first.")
+    found: list[set[int]] = []
+    for model, ids in ((Project, projects), (Task, tasks)):
+        ids = sorted({pk for pk in ids if pk is not None})
+        if not ids:
+            found.append(set())
+            continue
+        rows = model.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+        connection = transaction.get_connection(rows.db)
+        if connection.vendor == "postgresql":
+            sql, params = rows.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"{sql} FOR KEY SHARE", params)
+                found.append({row[0] for row in cursor.fetchall()})
+        else:
+            found.append(set(rows))
+    return found[0], found[1]
+
+
 def _authorize_owner(project: Project, by: User, *, as_staff: bool) -> None:
     if not as_staff:
         require_role(project, by, Role.OWNER)
