@@ -39,7 +39,7 @@ def test_new_task_with_a_custom_repeat_and_a_time(live_server, contexts, showcas
     else:
         expect(custom).to_be_visible()
     page.get_by_label("Title", exact=True).fill("Board meeting")
-    page.get_by_label("Due date").fill("2026-12-03")
+    page.get_by_role("textbox", name="Due date").fill("2026-12-03")
     page.get_by_label("Due time").fill("09:30")
     page.get_by_label("How often").select_option(value="custom")
     expect(custom).to_be_visible()
