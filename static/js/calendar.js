@@ -62,6 +62,8 @@
       method: "POST",
       body: data,
       credentials: "same-origin",
+      // Not followed: the reload below is what shows the calendar and its message once.
+      redirect: "manual",
     }).then(function () {
       window.location.reload();
     });
