@@ -22,6 +22,7 @@ from tasks.tests.browser_support import (
     PHONE,
     ConsoleWatcher,
     build_showcase,
+    screenshot,
     sideways_overflow,
     sign_in,
 )
@@ -73,6 +74,7 @@ def test_calendar_pages_pass_axe(live_server, contexts, showcase):
     page.get_by_role("link", name="Month").click()
     expect(page.locator("table.calendar--month")).to_be_visible()
     axe_clean(page, "month view")
+    screenshot(page, "calendar-month")
     page.goto(f"{live_server.url}/calendar/")
     axe_clean(page, "my calendar")
     # On a phone the grid scrolls on its own; the page does not.
