@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import board, invitations, pages, projects, task_detail, task_list
+from tasks.views import board, calendar, invitations, pages, projects, task_detail, task_list
 
 app_name = "tasks"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", pages.DashboardView.as_view(), name="dashboard"),
     path("tasks/", pages.MyTasksView.as_view(), name="my-tasks"),
     path("search/", pages.SearchView.as_view(), name="search"),
+    path("calendar/", calendar.MyCalendarView.as_view(), name="my-calendar"),
     # Projects, members, tags
     path("projects/", projects.ProjectListView.as_view(), name="project-list"),
     path("projects/new/", projects.ProjectCreateView.as_view(), name="project-create"),
@@ -53,11 +54,21 @@ urlpatterns = [
     path("projects/<int:pk>/", task_list.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/tasks/new/", task_list.TaskCreateView.as_view(), name="task-create"),
     path("projects/<int:pk>/board/", board.BoardView.as_view(), name="project-board"),
+    path(
+        "projects/<int:pk>/calendar/",
+        calendar.ProjectCalendarView.as_view(),
+        name="project-calendar",
+    ),
     path("tasks/<int:pk>/", task_detail.TaskDetailView.as_view(), name="task-detail"),
     path("tasks/<int:pk>/edit/", task_detail.TaskUpdateView.as_view(), name="task-update"),
     path("tasks/<int:pk>/delete/", task_detail.TaskDeleteView.as_view(), name="task-delete"),
     path("tasks/<int:pk>/complete/", task_detail.TaskCompleteView.as_view(), name="task-complete"),
     path("tasks/<int:pk>/move/", board.TaskMoveView.as_view(), name="task-move"),
+    path(
+        "tasks/<int:pk>/reschedule/",
+        calendar.TaskRescheduleView.as_view(),
+        name="task-reschedule",
+    ),
     path(
         "tasks/<int:pk>/comments/", task_detail.CommentCreateView.as_view(), name="comment-create"
     ),

@@ -84,6 +84,12 @@ def invitees_own(row: str):
     return OK if row == "outsider" else 404
 
 
+def bad_request_when_allowed(row: str, *, needs: str, write: bool):
+    """A form with bad input: refused by role first, then answered 400 (nothing changed)."""
+    want = expected(row, needs=needs, write=write)
+    return 400 if want == OK else want
+
+
 GET = "get"
 POST = "post"
 TASK = {
@@ -203,6 +209,10 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "api/v1/auth/logout/": [Case(GET, "/api/v1/auth/logout/", public)],
     "": [Case(GET, "/", signed_in)],
     "tasks/": [Case(GET, "/tasks/", signed_in)],
+    "calendar/": [
+        Case(GET, "/calendar/", signed_in),
+        Case(GET, "/calendar/?view=week&week=2026-12-07", signed_in),
+    ],
     "search/": [Case(GET, "/search/?q=README", signed_in)],
     "projects/": [Case(GET, "/projects/", signed_in)],
     "projects/new/": [
@@ -302,6 +312,10 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "projects/<int:pk>/board/": [
         Case(GET, "/projects/{project}/board/", member("viewer", write=False))
     ],
+    "projects/<int:pk>/calendar/": [
+        Case(GET, "/projects/{project}/calendar/", member("viewer", write=False)),
+        Case(GET, "/projects/{project}/calendar/?view=week", member("viewer", write=False)),
+    ],
     "tasks/<int:pk>/": [Case(GET, "/tasks/{task}/", member("viewer", write=False))],
     "tasks/<int:pk>/edit/": [
         Case(GET, "/tasks/{task}/edit/", member("editor", write=True)),
@@ -323,6 +337,24 @@ EXPECTATIONS: dict[str, list[Case]] = {
             member("editor", write=True),
             {"status": "done", "place": "1"},
         )
+    ],
+    "tasks/<int:pk>/reschedule/": [
+        Case(GET, "/tasks/{task}/reschedule/", member("editor", write=True)),
+        Case(
+            POST,
+            "/tasks/{task}/reschedule/",
+            member("editor", write=True),
+            {"due_date": "2026-12-24", "version": "{version}"},
+        ),
+        # A role too low is refused whatever the form holds, before the form is read; an
+        # editor gets the form back with its error (400).
+        Case(
+            POST,
+            "/tasks/{task}/reschedule/",
+            lambda row: bad_request_when_allowed(row, needs="editor", write=True),
+            {"due_date": "nope"},
+            "invalid",
+        ),
     ],
     "tasks/<int:pk>/comments/": [
         Case(POST, "/tasks/{task}/comments/", member("editor", write=True), {"body": "Me too"})
