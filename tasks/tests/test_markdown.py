@@ -221,6 +221,7 @@ def test_comment_preview_renders_and_saves_nothing(client, erin, task):
     response = client.post(url, {"body": "_maybe_ later", "preview": "1"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#comment-form"
+    assert response["HX-Reswap"] == "outerHTML"
     assert "<em>maybe</em> later" in response.content.decode()
     assert not Comment.objects.exists()
 

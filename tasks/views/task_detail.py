@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateformat import format as date_format
 from django.views import View
-from django_htmx.http import retarget
+from django_htmx.http import reswap, retarget
 
 from tasks import services
 from tasks.forms import (
@@ -354,7 +354,7 @@ class CommentCreateView(TaskPageMixin, View):
         if self.request.htmx:
             context = {"task": task, "comment_form": form, "comment_preview": preview}
             response = render(self.request, "tasks/_comment_form.html", context)
-            return retarget(response, "#comment-form")
+            return reswap(retarget(response, "#comment-form"), "outerHTML")
         context = task_page_context(self.request, task, comment_form=form)
         context["comment_preview"] = preview
         return render(self.request, TaskDetailView.template_name, context)
