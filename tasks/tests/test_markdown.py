@@ -306,3 +306,16 @@ def test_api_refuses_overlong_text_and_saves_nothing(api, project, task):
     assert response.status_code == 413
     assert not Comment.objects.exists()
     assert not project.tasks.filter(title="x").exists()
+
+
+def test_comment_edit_preview_saves_nothing(client, erin, task):
+    comment = CommentFactory(task=task, author=erin, body="first")
+    client.force_login(erin)
+    url = reverse("tasks:comment-update", args=[comment.pk])
+    assert 'name="preview"' in client.get(url).content.decode()
+    response = client.post(url, {"body": "# changed", "preview": "1"})
+    assert response.status_code == 200
+    assert "<h1>changed</h1>" in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "first"
+    assert comment.edited_at is None

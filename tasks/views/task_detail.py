@@ -390,6 +390,9 @@ class CommentUpdateView(CommentAuthorMixin, View):
         comment = self.get_comment()
         self.check_author(comment)
         form = CommentForm(request.POST)
+        if "preview" in request.POST:
+            context = {"comment": comment, "form": form, "preview": form.data.get("body", "")}
+            return render(request, self.template_name, context)
         if form.is_valid():
             try:
                 comment = services.comment_edit(
