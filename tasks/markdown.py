@@ -10,6 +10,9 @@ Single newlines are line breaks, so plain text written before Markdown reads as 
 
 from __future__ import annotations
 
+import functools
+import threading
+
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
@@ -18,13 +21,30 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 #: Text past this is not rendered (the forms and the API refuse far less than this).
 RENDER_MAX_LENGTH = 100_000
 
-_parser = (
-    MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": True, "typographer": False})
-    .enable(["table", "strikethrough", "linkify"])
-    .use(tasklists_plugin, enabled=False)
-)
-# Autolinks only for web addresses and e-mail addresses written out in full.
-_parser.linkify.set({"fuzzy_link": False, "fuzzy_email": True})
+
+def _build_parser() -> MarkdownIt:
+    parser = (
+        MarkdownIt(
+            "commonmark", {"html": False, "breaks": True, "linkify": True, "typographer": False}
+        )
+        .enable(["table", "strikethrough", "linkify"])
+        .use(tasklists_plugin, enabled=False)
+    )
+    # Autolinks only for web addresses and e-mail addresses written out in full.
+    parser.linkify.set({"fuzzy_link": False, "fuzzy_email": True})
+    return parser
+
+
+# One parser per thread: the linkify matcher keeps the text it last scanned on itself.
+_local = threading.local()
+
+
+def _parser() -> MarkdownIt:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _build_parser()
+    return parser
+
 
 _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -60,9 +80,17 @@ def render(text: str) -> SafeString:
     """The sanitised HTML for ``text`` (Markdown); empty text renders as nothing."""
     if not text:
         return mark_safe("")
-    html = _parser.render(text[:RENDER_MAX_LENGTH])
-    clean = nh3.clean(
-        html,
+    return mark_safe(_render(text[:RENDER_MAX_LENGTH]))  # noqa: S308 - sanitised by nh3
+
+
+@functools.lru_cache(maxsize=256)
+def _render(text: str) -> str:
+    """
+    Kept for the texts rendered most recently (a list of tasks is asked for again and again,
+    and a long description takes a tenth of a second); ``lru_cache`` is safe across threads.
+    """
+    return nh3.clean(
+        _parser().render(text),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         attribute_filter=_filter_attribute,
@@ -70,4 +98,3 @@ def render(text: str) -> SafeString:
         link_rel="noopener nofollow ugc",
         strip_comments=True,
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
