@@ -1,5 +1,6 @@
 """Markdown in descriptions and comments: what it renders, what it refuses, where it shows."""
 
+import threading
 from html.parser import HTMLParser
 
 import pytest
@@ -319,3 +320,23 @@ def test_comment_edit_preview_saves_nothing(client, erin, task):
     comment.refresh_from_db()
     assert comment.body == "first"
     assert comment.edited_at is None
+
+
+def test_threads_rendering_at_once_get_their_own_links():
+    texts = [f"see https://ex{i}.example.com/p and u{i}@x{i}.com " * 10 for i in range(200)]
+    wrong = []
+
+    def work(start):
+        for i in range(start, len(texts), 4):
+            html = render(texts[i])
+            if html.count(f'href="https://ex{i}.example.com/p"') != 10:
+                wrong.append(i)
+            if html.count(f'href="mailto:u{i}@x{i}.com"') != 10:
+                wrong.append(i)
+
+    threads = [threading.Thread(target=work, args=(start,)) for start in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
