@@ -8,13 +8,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 
 from accounts.models import User
 from tasks import recurrence as rrules
-from tasks.models import Priority, Project, Role, Status, Tag, Task, colour_validator
+from tasks.models import Comment, Priority, Project, Role, Status, Tag, Task, colour_validator
 
 
 # ---------------------------------------------------------------------------
@@ -196,6 +196,9 @@ class TaskForm(forms.ModelForm):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        description = self.fields["description"]
+        description.max_length = Task.DESCRIPTION_MAX_LENGTH
+        description.validators.append(MaxLengthValidator(Task.DESCRIPTION_MAX_LENGTH))
         # The model field's validator runs in ``clean``, for the custom rule only.
         self.fields["recurrence"].validators = []
         self.fields["recurrence"].required = False
@@ -451,6 +454,7 @@ class CommentForm(forms.Form):
 
     body = forms.CharField(
         label="Comment",
+        max_length=Comment.BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a comment…"}),
         error_messages={"required": "Write something first."},
     )

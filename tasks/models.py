@@ -536,6 +536,8 @@ class TaskQuerySet(models.QuerySet):
 
 class Task(models.Model):
     TITLE_MAX_LENGTH = 200
+    #: The longest description the forms and the API accept (the column itself is unbounded).
+    DESCRIPTION_MAX_LENGTH = 20_000
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     title = SingleLineCharField(max_length=TITLE_MAX_LENGTH)
@@ -719,6 +721,8 @@ class Comment(models.Model):
         null=True,
         related_name="comments",
     )
+    #: The longest comment the forms and the API accept (the column itself is unbounded).
+    BODY_MAX_LENGTH = 10_000
     body = MultiLineTextField()
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from tasks import markdown
 from tasks import recurrence as rrules
 from tasks.models import (
     Activity,
@@ -34,7 +35,7 @@ from tasks.models import (
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 #: The longest description the API accepts (the column itself is unbounded).
-DESCRIPTION_MAX_LENGTH = 20_000
+DESCRIPTION_MAX_LENGTH = Task.DESCRIPTION_MAX_LENGTH
 
 
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -244,6 +245,7 @@ TASK_FIELDS = [
     "project",
     "title",
     "description",
+    "description_html",
     "status",
     "priority",
     "due_date",
@@ -354,6 +356,9 @@ class TaskSerializer(serializers.ModelSerializer):
     recurrence_text = serializers.CharField(
         read_only=True, help_text='The rule in words, like "Every Monday".'
     )
+    description_html = serializers.SerializerMethodField(
+        help_text="The description rendered from Markdown and sanitised (read-only)."
+    )
 
     class Meta:
         model = Task
@@ -367,6 +372,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "completed_at",
             "due_at",
             "recurrence_text",
+            "description_html",
         ]
         # Not DRF's validator for the unique board position: a requested position that is
         # taken makes room (``services.task_update``) rather than being refused.
@@ -392,6 +398,9 @@ class TaskSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def get_description_html(self, task: Task) -> str:
+        return markdown.render(task.description)
+
     def to_representation(self, instance: Task) -> dict:
         data = super().to_representation(instance)
         data["tags"] = sorted(data["tags"])
@@ -404,12 +413,28 @@ class TaskSerializer(serializers.ModelSerializer):
 class CommentSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:comment-detail")
     author_name = serializers.SerializerMethodField()
-    body = serializers.CharField(max_length=10_000)
+    body = serializers.CharField(max_length=Comment.BODY_MAX_LENGTH)
+    body_html = serializers.SerializerMethodField(
+        help_text="The body rendered from Markdown and sanitised (read-only)."
+    )
 
     class Meta:
         model = Comment
-        fields = ["id", "url", "task", "author", "author_name", "body", "created_at", "edited_at"]
-        read_only_fields = ["id", "task", "author", "created_at", "edited_at"]
+        fields = [
+            "id",
+            "url",
+            "task",
+            "author",
+            "author_name",
+            "body",
+            "body_html",
+            "created_at",
+            "edited_at",
+        ]
+        read_only_fields = ["id", "task", "author", "body_html", "created_at", "edited_at"]
+
+    def get_body_html(self, comment: Comment) -> str:
+        return markdown.render(comment.body)
 
     def get_author_name(self, comment: Comment) -> str | None:
         return comment.author.name if comment.author else None

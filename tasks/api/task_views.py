@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination, OldestFirstPagination
 from project.api.responses import created
-from tasks import services
+from tasks import markdown, services
 from tasks.api.pagination import TaskPagination
 from tasks.api.serializers import (
     ActivitySerializer,
@@ -90,6 +90,7 @@ def task_rows(rows: list[dict], request: Request) -> list[dict]:
             "project": row["project_id"],
             "title": row["title"],
             "description": row["description"],
+            "description_html": markdown.render(row["description"]),
             "status": row["status"],
             "priority": row["priority"],
             "due_date": row["due_date"].isoformat() if row["due_date"] else None,

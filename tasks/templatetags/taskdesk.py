@@ -23,6 +23,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from tasks import markdown
 from tasks import recurrence as rrules
 from tasks.models import Priority, Role, Status
 
@@ -396,3 +397,9 @@ def activity_sentence(activity) -> SafeString:
     """ "Erin moved this from To do to In progress" — the actor in bold, the rest escaped."""
     actor = activity.actor.name if activity.actor else "Someone"
     return render_marker("activity", actor=actor, words=activity_words(activity))
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    """A description or comment rendered from Markdown and sanitised (``tasks.markdown``)."""
+    return markdown.render(text or "")

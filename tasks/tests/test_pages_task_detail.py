@@ -124,8 +124,11 @@ def test_description_is_escaped_with_line_breaks_and_links(client, alice, projec
     client.force_login(alice)
     html = client.get(url("task-detail", task)).content.decode()
     assert "<script>alert(" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>" in html
-    assert '<a href="https://example.com/spec" rel="nofollow">https://example.com/spec</a>' in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;<br>" in html
+    assert (
+        '<a href="https://example.com/spec" rel="noopener nofollow ugc">https://example.com/spec</a>'
+        in html
+    )
 
 
 def test_side_panel_shows_the_tasks_facts(client, alice, erin, project, tag):

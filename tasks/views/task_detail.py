@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.dateformat import format as date_format
 from django.views import View
-from django_htmx.http import retarget
+from django_htmx.http import reswap, retarget
 
 from tasks import services
 from tasks.forms import (
@@ -143,6 +143,9 @@ class TaskUpdateView(TaskPageMixin, View):
         if request.POST.get("inline") in INLINE_FIELDS:
             return self.post_inline(task, request.POST["inline"])
         form = self.build_form(task, request.POST)
+        if "preview" in request.POST:
+            # Show the description as it will read; nothing is saved.
+            return self.render_form(task, form, preview=True)
         if not form.is_valid():
             return self.render_form(task, form)
         fields = form.task_fields()
@@ -236,8 +239,11 @@ class TaskUpdateView(TaskPageMixin, View):
         )
         return self.render_form(current, rebased)
 
-    def render_form(self, task: Task, form: TaskEditForm) -> HttpResponse:
+    def render_form(self, task: Task, form: TaskEditForm, preview: bool = False) -> HttpResponse:
         context = {"task": task, "project": task.project, "form": form}
+        if preview:
+            context["preview"] = form.data.get("description", "")
+            return render(self.request, self.template_name, context)
         disputed = form.disputed_fields()
         if disputed:
             # The side-by-side choice: the saved value (the task as it is now) and the user's.
@@ -309,6 +315,8 @@ class CommentCreateView(TaskPageMixin, View):
         task = find_task(request, pk)
         require_writable(task.project, request.user)
         form = CommentForm(request.POST)
+        if "preview" in request.POST:
+            return self.preview(task, form)
         comment = None
         if form.is_valid():
             try:
@@ -339,6 +347,17 @@ class CommentCreateView(TaskPageMixin, View):
             return render(request, TaskDetailView.template_name, context)
         messages.success(request, "Comment added.")
         return redirect(f"{task.get_absolute_url()}#comment-{comment.pk}")
+
+    def preview(self, task: Task, form: CommentForm) -> HttpResponse:
+        """The comment as it will read, under its form; nothing is saved."""
+        preview = form.data.get("body", "")
+        if self.request.htmx:
+            context = {"task": task, "comment_form": form, "comment_preview": preview}
+            response = render(self.request, "tasks/_comment_form.html", context)
+            return reswap(retarget(response, "#comment-form"), "outerHTML")
+        context = task_page_context(self.request, task, comment_form=form)
+        context["comment_preview"] = preview
+        return render(self.request, TaskDetailView.template_name, context)
 
 
 class CommentAuthorMixin(TaskPageMixin):
@@ -371,6 +390,9 @@ class CommentUpdateView(CommentAuthorMixin, View):
         comment = self.get_comment()
         self.check_author(comment)
         form = CommentForm(request.POST)
+        if "preview" in request.POST:
+            context = {"comment": comment, "form": form, "preview": form.data.get("body", "")}
+            return render(request, self.template_name, context)
         if form.is_valid():
             try:
                 comment = services.comment_edit(

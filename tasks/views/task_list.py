@@ -310,6 +310,9 @@ class TaskCreateView(TaskPageMixin, View):
         project = self.get_project()
         require_writable(project, request.user)
         form = TaskForm(request.POST, project=project)
+        if "preview" in request.POST:
+            # Show the description as it will read; nothing is saved.
+            return self.render_form(project, form, preview=form.data.get("description", ""))
         task = None
         if form.is_valid():
             try:
@@ -352,11 +355,12 @@ class TaskCreateView(TaskPageMixin, View):
             },
         )
 
-    def render_form(self, project: Project, form: TaskForm) -> HttpResponse:
+    def render_form(
+        self, project: Project, form: TaskForm, preview: str | None = None
+    ) -> HttpResponse:
         # The title is where a new task starts: focused on arrival, and "n" comes back to it.
         form.fields["title"].widget.attrs.update({"autofocus": True, "data-shortcut": "n"})
-        return render(
-            self.request,
-            self.template_name,
-            {"project": project, "form": form, "next": safe_next(self.request, "")},
-        )
+        context = {"project": project, "form": form, "next": safe_next(self.request, "")}
+        if preview is not None:
+            context["preview"] = preview
+        return render(self.request, self.template_name, context)
