@@ -428,3 +428,49 @@ def parse(
     if today is None:
         today = today_in(zone)
     return _Parser(text or "", today, members or {}, tags or {}, words).run()
+
+
+def parse_for(project, user, text: str) -> Parsed:
+    """
+    ``parse`` for a line typed into ``project`` by ``user``: the project's members and tags
+    (two queries), today in the user's time zone.
+    """
+    from accounts.models import User
+    from tasks.models import Tag
+
+    members = {
+        member.username: member for member in User.objects.filter(memberships__project=project)
+    }
+    tags = {tag.name.lower(): tag for tag in Tag.objects.filter(project=project)}
+    return parse(text, today=today_in(user.zone), members=members, tags=tags)
+
+
+def merge_into(data, parsed: Parsed) -> None:
+    """
+    Put what ``parsed`` understood into ``data`` (a mutable QueryDict or a dict of form or
+    API fields) where the sender did not give the field itself: explicit fields win.
+    """
+
+    def missing(name: str) -> bool:
+        value = data.get(name)
+        return value is None or value == ""
+
+    data["title"] = parsed.title
+    if parsed.due_date is not None and missing("due_date"):
+        data["due_date"] = parsed.due_date.isoformat()
+    if parsed.due_time is not None and missing("due_time"):
+        data["due_time"] = parsed.due_time.strftime("%H:%M")
+    if parsed.priority is not None and missing("priority"):
+        data["priority"] = str(parsed.priority)
+    if parsed.assignee is not None and missing("assignee"):
+        data["assignee"] = parsed.assignee.pk
+    if parsed.recurrence and missing("recurrence"):
+        data["recurrence"] = parsed.recurrence
+    if parsed.tags:
+        pks = [tag.pk for tag in parsed.tags]
+        if hasattr(data, "setlist"):
+            given = data.getlist("tags")
+            data.setlist("tags", given + [str(pk) for pk in pks if str(pk) not in given])
+        else:
+            given = list(data.get("tags") or [])
+            data["tags"] = given + [pk for pk in pks if pk not in given]

@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 from django_htmx.http import retarget
 
 from accounts.models import User
-from tasks import services
+from tasks import quickadd, services
 from tasks.filters import OPEN, DueBucket, TaskListFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
 from tasks.models import (
@@ -309,7 +309,14 @@ class TaskCreateView(TaskPageMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         project = self.get_project()
         require_writable(project, request.user)
-        form = TaskForm(request.POST, project=project)
+        data = request.POST
+        if data.get("quick"):
+            # The quick add reads its line: "Pay rent tomorrow 5pm p1 #finance @ben".
+            data = data.copy()
+            quickadd.merge_into(
+                data, quickadd.parse_for(project, request.user, data.get("title", ""))
+            )
+        form = TaskForm(data, project=project)
         task = None
         if form.is_valid():
             try:
