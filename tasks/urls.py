@@ -52,6 +52,11 @@ urlpatterns = [
     # Tasks: list, board, detail, comments
     path("projects/<int:pk>/", task_list.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/tasks/new/", task_list.TaskCreateView.as_view(), name="task-create"),
+    path(
+        "projects/<int:pk>/tasks/new/preview/",
+        task_list.QuickAddPreviewView.as_view(),
+        name="quick-add-preview",
+    ),
     path("projects/<int:pk>/board/", board.BoardView.as_view(), name="project-board"),
     path("tasks/<int:pk>/", task_detail.TaskDetailView.as_view(), name="task-detail"),
     path("tasks/<int:pk>/edit/", task_detail.TaskUpdateView.as_view(), name="task-update"),

@@ -407,3 +407,51 @@ def test_api_parse_must_be_a_boolean(token_client, alice, project, value):
     )
     assert response.status_code == 400, response.content
     assert not Task.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# The chips while typing
+# ---------------------------------------------------------------------------
+def preview_url(project):
+    from django.urls import reverse
+
+    return reverse("tasks:quick-add-preview", args=[project.pk])
+
+
+def test_preview_shows_what_is_understood(
+    client, alice, erin, project, finance, frozen_today, django_assert_num_queries
+):
+    client.force_login(alice)
+    client.get(preview_url(project), {"title": "warm up"})
+    with django_assert_num_queries(5):
+        response = client.get(
+            preview_url(project),
+            {"title": "Pay rent tomorrow 5pm p1 #finance @erin every month"},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="quick-add-chips"' in html
+    for label in ("Thu 3 Dec 2026", "17:00", "P1 Urgent", "#Finance", "@erin", "Monthly"):
+        assert label in html, label
+
+
+def test_preview_of_nothing_is_empty(client, alice, project):
+    client.force_login(alice)
+    response = client.get(preview_url(project), {"title": "  "})
+    assert response.status_code == 200
+    assert "chip" not in response.content.decode().split("</div>")[0].split(">", 1)[1]
+
+
+@pytest.mark.parametrize(("who", "code"), [("viewer", 403), ("outsider", 404)])
+def test_preview_needs_an_editor(client, cast, project, who, code):
+    client.force_login(cast[who])
+    response = client.get(preview_url(project), {"title": "x tomorrow"})
+    assert response.status_code == code
+
+
+def test_list_page_has_the_preview_on_the_title(client, alice, project):
+    client.force_login(alice)
+    html = client.get(project.get_absolute_url()).content.decode()
+    assert f'hx-get="{preview_url(project)}"' in html
+    assert 'id="quick-add-chips"' in html

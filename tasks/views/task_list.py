@@ -288,6 +288,17 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
         return context
 
 
+class QuickAddPreviewView(TaskPageMixin, View):
+    """What the quick add understands of its line so far, as chips (htmx, while typing)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        project = visible_project(request.user, pk)
+        require_writable(project, request.user)
+        text = request.GET.get("title", "")[:500]
+        parsed = quickadd.parse_for(project, request.user, text) if text.strip() else None
+        return render(request, "tasks/_quick_add_chips.html", {"parsed": parsed})
+
+
 class TaskCreateView(TaskPageMixin, View):
     """The new-task form; the list's quick add posts here too (``title`` alone is enough)."""
 
