@@ -455,3 +455,13 @@ def test_list_page_has_the_preview_on_the_title(client, alice, project):
     html = client.get(project.get_absolute_url()).content.decode()
     assert f'hx-get="{preview_url(project)}"' in html
     assert 'id="quick-add-chips"' in html
+
+
+def test_preview_after_the_session_ended_leaves_the_page_alone(client, project):
+    response = client.get(
+        preview_url(project), {"title": "x tomorrow"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "HX-Redirect" not in response.headers
+    assert "chip" not in response.content.decode().split("</div>")[0].split(">", 1)[1]
+    assert client.get(preview_url(project), {"title": "x"}).status_code == 302

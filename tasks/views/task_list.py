@@ -298,6 +298,13 @@ class QuickAddPreviewView(TaskPageMixin, View):
         parsed = quickadd.parse_for(project, request.user, text) if text.strip() else None
         return render(request, "tasks/_quick_add_chips.html", {"parsed": parsed})
 
+    def handle_no_permission(self) -> HttpResponse:
+        if getattr(self.request, "htmx", False) and not self.request.user.is_authenticated:
+            # The session ended while typing: no chips, and the page (with what was typed)
+            # stays; sending the line says the session expired.
+            return render(self.request, "tasks/_quick_add_chips.html", {"parsed": None})
+        return super().handle_no_permission()
+
 
 class TaskCreateView(TaskPageMixin, View):
     """The new-task form; the list's quick add posts here too (``title`` alone is enough)."""
