@@ -465,3 +465,18 @@ def test_preview_after_the_session_ended_leaves_the_page_alone(client, project):
     assert "HX-Redirect" not in response.headers
     assert "chip" not in response.content.decode().split("</div>")[0].split(">", 1)[1]
     assert client.get(preview_url(project), {"title": "x"}).status_code == 302
+
+
+def test_page_quick_add_with_an_error_gives_the_line_back_as_typed(
+    client, alice, project, create_url, frozen_today
+):
+    client.force_login(alice)
+    response = client.post(
+        create_url,
+        {"quick": "1", "title": "Review every monday p2", "due_date": "someday"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#quick-add"
+    assert 'value="Review every monday p2"' in response.content.decode()
+    assert not Task.objects.exists()

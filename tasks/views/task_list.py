@@ -343,6 +343,8 @@ class TaskCreateView(TaskPageMixin, View):
                 apply_service_errors(form, error)
         if task is None:
             if request.htmx and request.POST.get("quick"):
+                # The line comes back as typed: sent again, it reads the same.
+                form.data["title"] = request.POST.get("title", "")
                 return retarget(self.quick_add(project, form), "#quick-add")
             return self.render_form(project, form)
         if request.htmx and request.POST.get("quick"):
