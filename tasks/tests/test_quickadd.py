@@ -480,3 +480,50 @@ def test_page_quick_add_with_an_error_gives_the_line_back_as_typed(
     assert response.headers["HX-Retarget"] == "#quick-add"
     assert 'value="Review every monday p2"' in response.content.decode()
     assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in 999 years",
+        "0 dec",
+        "dec 0",
+        "99/99",
+        "9999-12-31",
+        "0000-01-01",
+        "every 31st",
+        "every month on the 0th",
+        "every month on the",
+        "every 2 weeks on",
+        "at",
+        "at 24",
+        "at noon at 5pm",
+        "next",
+        "in",
+        "in 3",
+        "p0 p9 p",
+        "# @ #",
+        "@",
+        "every every every",
+        "every other",
+        "every other monday",
+        "12:60",
+        "0:00am",
+        "\u200b tomorrow \u00a0 p1",
+    ],
+)
+def test_odd_lines_never_fail(text):
+    parsed = parse(text)
+    assert parsed.title
+    if parsed.recurrence:
+        from tasks import recurrence
+
+        recurrence.validate_rule(parsed.recurrence)
+
+
+def test_api_parse_without_a_title_is_a_400(token_client, alice, project):
+    client = token_client(alice)
+    response = client.post(TASKS, {"project": project.pk, "parse": True}, format="json")
+    assert response.status_code == 400, response.content
+    assert "title" in response.json()["errors"]
+    assert not Task.objects.exists()
