@@ -16,7 +16,8 @@ Words (English, matched case-insensitively):
 - times: ``5pm``, ``5:30pm``, ``5 pm``, ``17:00``, ``at 9`` (24-hour clock), ``noon``,
   ``midnight``, optionally after ``at``. A time without a date is today;
 - priority: ``p1`` (urgent), ``p2`` (high), ``p3`` (medium), ``p4`` (low);
-- ``#tag``: an existing tag of the project; ``@username``: a member of the project;
+- ``#tag``: an existing tag of the project (a one-word name; a tag whose name has a space
+  cannot be named here); ``@username``: a member of the project;
 - repeats: ``every day``, ``every weekday``, ``every monday`` (``every mon and thu``),
   ``every week``, ``every 2 weeks``, ``every other week``, ``every month``, ``every month on
   the 15th``, ``every 15th``, ``every year``, ``daily``, ``weekly``, ``monthly``, ``yearly``.

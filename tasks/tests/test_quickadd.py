@@ -238,14 +238,6 @@ def finance(project):
     return TagFactory(project=project, name="Finance")
 
 
-def quick_add(client, project, title, **extra):
-    return client.post(
-        f"/projects/{project.pk}/tasks/new/",
-        {"quick": "1", "title": title, **extra},
-        headers={"HX-Request": "true"},
-    )
-
-
 @pytest.fixture
 def create_url(project):
     from django.urls import reverse
