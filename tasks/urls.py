@@ -53,6 +53,11 @@ urlpatterns = [
     # Tasks: list, board, detail, comments
     path("projects/<int:pk>/", task_list.ProjectDetailView.as_view(), name="project-detail"),
     path("projects/<int:pk>/tasks/new/", task_list.TaskCreateView.as_view(), name="task-create"),
+    path(
+        "projects/<int:pk>/tasks/new/preview/",
+        task_list.QuickAddPreviewView.as_view(),
+        name="quick-add-preview",
+    ),
     path("projects/<int:pk>/board/", board.BoardView.as_view(), name="project-board"),
     path(
         "projects/<int:pk>/calendar/",

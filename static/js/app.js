@@ -310,9 +310,12 @@
     }
   });
 
-  /* Once a change goes through again, the session notice has said its piece. */
+  /* Once a change goes through again, the session notice has said its piece (a GET, such
+     as the quick add's preview while typing, changes nothing and proves nothing). */
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
+    var config = event.detail.requestConfig;
+    if (config && String(config.verb).toLowerCase() === "get") return;
     var notice = document.getElementById("session-expired");
     if (!xhr || xhr.status >= 400 || !notice || !notice.firstChild) return;
     var empty = document.createElement("div");

@@ -21,13 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from project.api.idempotency import idempotent_create
 from project.api.pagination import NewestFirstPagination, OldestFirstPagination
 from project.api.responses import created
-from tasks import markdown, services
+from tasks import markdown, quickadd, services
 from tasks.api.pagination import TaskPagination
 from tasks.api.serializers import (
     ActivitySerializer,
@@ -201,13 +202,36 @@ class TaskViewSet(viewsets.ModelViewSet):
 
     @idempotent_create
     def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        data = request.data
+        if "parse" in data:
+            data = self._parsed(data)
+        serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
         fields.pop("position", None)
         project = fields.pop("project")
         task = services.task_create(project=project, by=request.user, **fields)
         return self._respond(task, status.HTTP_201_CREATED)
+
+    def _parsed(self, data) -> dict:
+        """
+        ``"parse": true`` reads the title as the quick add does ("Pay rent tomorrow 5pm p1
+        #finance @ben every month"); fields sent explicitly win over what the title says.
+        """
+        data = dict(data.items())
+        parse = data.pop("parse")
+        if not isinstance(parse, bool):
+            raise ValidationError({"parse": ["Must be true or false."]})
+        if not parse:
+            return data
+        # The project first: its members and tags are the ones the title may name.
+        serializer = self.get_serializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        project = serializer.validated_data["project"]
+        quickadd.merge_into(
+            data, quickadd.parse_for(project, self.request.user, serializer.validated_data["title"])
+        )
+        return data
 
     def update(self, request, *args, **kwargs):
         task = self.get_object()

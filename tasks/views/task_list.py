@@ -25,7 +25,7 @@ from django.views.generic import TemplateView
 from django_htmx.http import retarget
 
 from accounts.models import User
-from tasks import services
+from tasks import quickadd, services
 from tasks.filters import OPEN, DueBucket, TaskListFilter, order_tasks
 from tasks.forms import TaskForm, apply_service_errors
 from tasks.models import (
@@ -288,6 +288,24 @@ class ProjectDetailView(TaskPageMixin, TemplateView):
         return context
 
 
+class QuickAddPreviewView(TaskPageMixin, View):
+    """What the quick add understands of its line so far, as chips (htmx, while typing)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        project = visible_project(request.user, pk)
+        require_writable(project, request.user)
+        text = request.GET.get("title", "")[:500]
+        parsed = quickadd.parse_for(project, request.user, text) if text.strip() else None
+        return render(request, "tasks/_quick_add_chips.html", {"parsed": parsed})
+
+    def handle_no_permission(self) -> HttpResponse:
+        if getattr(self.request, "htmx", False) and not self.request.user.is_authenticated:
+            # The session ended while typing: no chips, and the page (with what was typed)
+            # stays; sending the line says the session expired.
+            return render(self.request, "tasks/_quick_add_chips.html", {"parsed": None})
+        return super().handle_no_permission()
+
+
 class TaskCreateView(TaskPageMixin, View):
     """The new-task form; the list's quick add posts here too (``title`` alone is enough)."""
 
@@ -309,7 +327,14 @@ class TaskCreateView(TaskPageMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         project = self.get_project()
         require_writable(project, request.user)
-        form = TaskForm(request.POST, project=project)
+        data = request.POST
+        if data.get("quick"):
+            # The quick add reads its line: "Pay rent tomorrow 5pm p1 #finance @ben".
+            data = data.copy()
+            quickadd.merge_into(
+                data, quickadd.parse_for(project, request.user, data.get("title", ""))
+            )
+        form = TaskForm(data, project=project)
         if "preview" in request.POST:
             # Show the description as it will read; nothing is saved.
             return self.render_form(project, form, preview=form.data.get("description", ""))
@@ -321,6 +346,8 @@ class TaskCreateView(TaskPageMixin, View):
                 apply_service_errors(form, error)
         if task is None:
             if request.htmx and request.POST.get("quick"):
+                # The line comes back as typed: sent again, it reads the same.
+                form.data["title"] = request.POST.get("title", "")
                 return retarget(self.quick_add(project, form), "#quick-add")
             return self.render_form(project, form)
         if request.htmx and request.POST.get("quick"):
