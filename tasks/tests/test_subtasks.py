@@ -24,7 +24,7 @@ def beta(alice, erin):
 @pytest.fixture
 def tree(project, erin):
     """A task, its subtask and a sub-subtask (the deepest allowed)."""
-    top = TaskFactory(project=project, title="Top")
+    top = services.task_create(project=project, by=erin, title="Top")
     child = services.task_create(project=project, by=erin, title="Child", parent=top)
     grandchild = services.task_create(project=project, by=erin, title="Grandchild", parent=child)
     return top, child, grandchild
@@ -51,10 +51,11 @@ def test_depth_is_limited_to_three_levels(project, erin, tree):
 
 def test_depth_counts_the_moved_subtree(project, erin, tree):
     top, child, _ = tree
-    other = TaskFactory(project=project, parent=TaskFactory(project=project))
+    above = services.task_create(project=project, by=erin, title="Above")
+    other = services.task_create(project=project, by=erin, title="Other", parent=above)
     # child brings a level below it: under other (itself a subtask) it would make four.
     parent_error(lambda: services.task_update(task=child, by=erin, parent=other))
-    lone = TaskFactory(project=project)
+    lone = services.task_create(project=project, by=erin, title="Lone")
     services.task_update(task=lone, by=erin, parent=other)  # three levels: fine
     assert Task.objects.get(pk=lone.pk).parent_id == other.pk
 
@@ -68,7 +69,7 @@ def test_no_cycles(erin, tree, which):
 
 
 def test_parent_from_another_project_is_refused(project, beta, erin):
-    elsewhere = TaskFactory(project=beta)
+    elsewhere = services.task_create(project=beta, by=erin, title="Elsewhere")
     message = parent_error(
         lambda: services.task_create(project=project, by=erin, title="x", parent=elsewhere)
     )
