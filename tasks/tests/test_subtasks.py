@@ -306,3 +306,16 @@ def test_api_completes_a_parent_without_asking(erin_client, tree):
     response = erin_client.patch(f"{TASKS}{top.pk}/", {"status": "done"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "done"
     assert Task.objects.get(pk=child.pk).status == Status.TODO
+
+
+def test_activity_says_what_became_of_the_parent(erin, tree):
+    from tasks.templatetags.taskdesk import activity_words
+
+    top, child, _ = tree
+    services.task_update(task=child, by=erin, parent=None)
+    services.task_update(task=child, by=erin, parent=top)
+    rows = Activity.objects.filter(task=child, verb=Activity.Verb.UPDATED).order_by("pk")
+    assert [activity_words(row) for row in rows] == [
+        "made this a task of its own (was a subtask of “Top”)",
+        "made this a subtask of “Top”",
+    ]
