@@ -5,15 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0010_task_due_time_and_recurrence'),
+        ("tasks", "0010_task_due_time_and_recurrence"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='task',
-            name='parent',
-            field=models.ForeignKey(blank=True, help_text='The task this is a subtask of (same project; at most 3 levels deep).', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subtasks', to='tasks.task'),
+            model_name="task",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The task this is a subtask of (same project; at most 3 levels deep).",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subtasks",
+                to="tasks.task",
+            ),
         ),
     ]
