@@ -168,6 +168,28 @@ class AssigneeFilter(django_filters.CharFilter):
     field_class = AssigneeField
 
 
+PARENT_VALUE = r"^(\d{1,18}|none)$"
+
+
+class ParentField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(PARENT_VALUE, flags=re.IGNORECASE, message="Use a task id or none.")
+        )
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": PARENT_VALUE,
+        "description": "A task id or `none`: that task's direct subtasks, or top-level tasks.",
+    }
+)
+class ParentFilter(django_filters.CharFilter):
+    field_class = ParentField
+
+
 def _visible_projects(request):
     user = getattr(request, "user", None)
     return Project.objects.visible_to(user) if user else Project.objects.none()
@@ -224,6 +246,16 @@ class TaskFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search", help_text="Words in the title or description."
     )
+    parent = ParentFilter(
+        method="filter_parent",
+        help_text="A task id or `none`: that task's direct subtasks, or top-level tasks.",
+    )
+
+    def filter_parent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip().lower()
+        if value == "none":
+            return queryset.filter(parent__isnull=True)
+        return queryset.filter(parent_id=int(value))
 
     def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().lower()

@@ -527,10 +527,34 @@ class TaskQuerySet(models.QuerySet):
         related manager and clone a queryset per row even when prefetched (a tenth of a
         50-row page's render time).
         """
-        return self.select_related("project", "assignee").prefetch_related(
-            models.Prefetch(
-                "tags", queryset=Tag.objects.order_by(Lower("name"), "id"), to_attr="tag_list"
+        return (
+            self.select_related("project", "assignee")
+            .prefetch_related(
+                models.Prefetch(
+                    "tags", queryset=Tag.objects.order_by(Lower("name"), "id"), to_attr="tag_list"
+                )
             )
+            .with_subtask_counts()
+        )
+
+    def with_subtask_counts(self) -> TaskQuerySet:
+        """
+        ``subtask_count`` and ``subtasks_done``: a parent's direct subtasks, all and done, as
+        correlated subqueries of the same query (no query per row, and no join that other
+        filters could multiply).
+        """
+        children = (
+            Task.objects.filter(parent=models.OuterRef("pk"))
+            .order_by()
+            .values("parent")
+            .annotate(
+                n=models.Count("pk"),
+                done=models.Count("pk", filter=models.Q(status=Status.DONE)),
+            )
+        )
+        return self.annotate(
+            subtask_count=Coalesce(models.Subquery(children.values("n")), 0),
+            subtasks_done=Coalesce(models.Subquery(children.values("done")), 0),
         )
 
 
@@ -567,6 +591,15 @@ class Task(models.Model):
         blank=True,
         editable=False,
         related_name="next_occurrence",
+    )
+    # Deleting a task deletes its subtasks (and theirs): the whole subtree goes with it.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subtasks",
+        help_text="The task this is a subtask of (same project; at most 3 levels deep).",
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -656,6 +689,16 @@ class Task(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("tasks:task-detail", args=[self.pk])
+
+    #: A task, its subtask and a sub-subtask: no deeper.
+    MAX_DEPTH = 3
+
+    def subtask_progress(self) -> str:
+        """ "n/m done" of the direct subtasks, from ``with_subtask_counts`` (blank: none)."""
+        total = getattr(self, "subtask_count", None)
+        if not total:
+            return ""
+        return f"{self.subtasks_done}/{total} done"
 
     @property
     def is_done(self) -> bool:

@@ -89,6 +89,7 @@ SAVED_TASK_FIELDS = (
     "completed_at",
     "updated_at",
     "version",
+    "parent_id",
 )
 
 #: The fields ``task_update`` can change, by keyword.
@@ -105,6 +106,7 @@ TASK_FIELDS = (
     "tags",
     "project",
     "position",
+    "parent",
 )
 
 
@@ -679,6 +681,8 @@ def _display(field: str, value: Any) -> Any:
         return value.username
     if field == "project":
         return value.name
+    if field == "parent":
+        return {"id": value.pk, "title": value.title}
     if field == "tags":
         return sorted((tag.name for tag in value), key=str.lower)
     if isinstance(value, datetime.time):
@@ -710,6 +714,59 @@ def _validate_tags(project: Project, tags: Iterable[Tag]) -> list[Tag]:
     if gone:
         raise Conflict(f"These tags were deleted meanwhile: {', '.join(gone)}.")
     return tags
+
+
+def _subtree_height(pk: int) -> int:
+    """Levels in the subtree under task ``pk``, itself included (1: it has no subtasks)."""
+    height, level = 1, [pk]
+    while level and height <= Task.MAX_DEPTH:
+        level = list(Task.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+        if level:
+            height += 1
+    return height
+
+
+def _descendants(pk: int) -> list[int]:
+    """Ids of every task under task ``pk`` (subtasks, theirs...), top down."""
+    found, level = [], [pk]
+    while level:
+        level = list(Task.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+        found += level
+    return found
+
+
+def _validate_parent(project: Project, parent: Task | None, pk: int | None) -> Task | None:
+    """
+    The parent for task ``pk`` (None when new) in ``project``, asked under the project's
+    lock: a task of the same project that still exists, not the task itself nor one of its
+    subtasks, and no more than ``Task.MAX_DEPTH`` levels from the top task to the deepest.
+    """
+    if parent is None:
+        return None
+    current = Task.objects.filter(pk=parent.pk).first()
+    if current is None:
+        raise ValidationError({"parent": "This task no longer exists."})
+    if current.project_id != project.pk:
+        raise ValidationError({"parent": "A subtask must be in the same project as its parent."})
+    depth, ancestor = 1, current
+    while ancestor is not None:
+        if pk is not None and ancestor.pk == pk:
+            raise ValidationError(
+                {"parent": "A task cannot be a subtask of itself or its subtasks."}
+            )
+        ancestor = (
+            Task.objects.filter(pk=ancestor.parent_id).first() if ancestor.parent_id else None
+        )
+        depth += 1 if ancestor is not None else 0
+    height = _subtree_height(pk) if pk is not None else 1
+    if depth + height > Task.MAX_DEPTH:
+        raise ValidationError(
+            {
+                "parent": f"Subtasks nest at most {Task.MAX_DEPTH} levels deep "
+                "(a task, its subtask and a sub-subtask)."
+            }
+        )
+    return current
 
 
 def _zone_of(user: User | None) -> str:
@@ -796,11 +853,12 @@ def task_create(
     recurrence_mode: str = rrules.Mode.FROM_DUE,
     assignee: User | None = None,
     tags: Iterable[Tag] = (),
+    parent: Task | None = None,
     as_staff: bool = False,
 ) -> Task:
     """
     Create a task at the bottom of its board column (editors and owners). A due date and
-    time are read in ``by``'s time zone.
+    time are read in ``by``'s time zone. A ``parent`` makes it a subtask (``_validate_parent``).
     """
     current = _lock_project(project.pk, by)
     require_writable(current, by, as_staff=as_staff)
@@ -825,6 +883,7 @@ def task_create(
     _clean_task(task)
     _validate_assignee(current, assignee)
     tags = _validate_tags(current, tags)
+    task.parent = _validate_parent(current, parent, None)
     task.position = _bottom_of_column(current.pk, task.status, None)
     task.save()
     if tags:
@@ -899,6 +958,7 @@ def task_update(
     tags: Iterable[Tag] | Unchanged = UNCHANGED,
     project: Project | Unchanged = UNCHANGED,
     position: int | Unchanged = UNCHANGED,
+    parent: Task | None | Unchanged = UNCHANGED,
     expected_version: int | None = None,
     as_staff: bool = False,
 ) -> Task:
@@ -915,6 +975,11 @@ def task_update(
     Due date and time are read in ``by``'s time zone (see ``_due_fields``). Completing a
     repeating task creates its next occurrence in the same transaction, once
     (``_create_next_occurrence``).
+
+    ``parent`` (a task or None) is checked by ``_validate_parent``. Moving a task to another
+    project moves its subtasks with it, each with its own Activity row (``_move_subtree``);
+    a subtask moves alone only when its parent is cleared (or set anew) in the same call.
+    Completing a parent does not touch its subtasks.
     """
     fields = _given(
         title=title,
@@ -928,6 +993,7 @@ def task_update(
         assignee=assignee,
         project=project,
         position=position,
+        parent=parent,
     )
     # Cleaned as the fields will store them, so invisible characters alone are no change.
     if "title" in fields:
@@ -938,7 +1004,10 @@ def task_update(
         fields["recurrence"] = rrules.normalize(fields["recurrence"])
     new_tags = None if tags is UNCHANGED else tags
     target = fields.pop("project", None)
+    parent_given = "parent" in fields
+    new_parent = fields.pop("parent", None)
     current, new_project = _lock_task(task, by, expected_version, as_staff=as_staff, target=target)
+    old_project = current.project
     old_tags = list(current.tags.order_by(Lower("name")))
     changes: dict[str, list] = {}
 
@@ -980,6 +1049,16 @@ def task_update(
         # The same date and time read in another zone: a different instant.
         changes["due_time_zone"] = [old_zone, current.due_time_zone]
 
+    if parent_given:
+        new_parent = _validate_parent(current.project, new_parent, current.pk)
+        if getattr(new_parent, "pk", None) != current.parent_id:
+            changes["parent"] = [_display("parent", current.parent), _display("parent", new_parent)]
+            current.parent = new_parent
+    elif "project" in changes and current.parent_id is not None:
+        raise ValidationError(
+            {"parent": "A subtask moves with its parent: clear its parent to move it alone."}
+        )
+
     _clean_task(current)
     _validate_assignee(current.project, current.assignee)
     if new_tags is not None:
@@ -1013,6 +1092,8 @@ def task_update(
         raise StaleVersion(Task.objects.get(pk=current.pk))
     if "tags" in changes:
         current.tags.set(new_tags)
+    if "project" in changes:
+        _move_subtree(current, old_project, by)
     if "status" in changes and current.status == Status.DONE:
         following = _create_next_occurrence(
             current, by, new_tags if new_tags is not None else old_tags
@@ -1031,6 +1112,49 @@ def task_update(
         changes=changes,
     )
     return current
+
+
+def _move_subtree(task: Task, old_project: Project, by: User) -> None:
+    """
+    Move the subtasks of ``task`` (just moved, both projects locked) into its new project, as
+    ``task_update`` moves one task: tags kept by name, assignees who are not members there
+    unassigned, each at the bottom of its column, one MOVED Activity row per subtask.
+    """
+    pks = _descendants(task.pk)
+    if not pks:
+        return
+    project = task.project
+    members = set(Membership.objects.filter(project=project).values_list("user_id", flat=True))
+    tags_here = {
+        tag.name.lower(): tag for tag in Tag.objects.filter(project=project).order_by("pk")
+    }
+    now = timezone.now()
+    rows = Task.objects.select_for_update(of=("self",)).select_related("assignee")
+    for sub in rows.filter(pk__in=pks).prefetch_related("tags").order_by("pk"):
+        changes: dict[str, list] = {
+            "project": [_display("project", old_project), _display("project", project)]
+        }
+        old_tags = sorted(sub.tags.all(), key=lambda t: t.name.lower())
+        kept = [tags_here[t.name.lower()] for t in old_tags if t.name.lower() in tags_here]
+        if {t.pk for t in kept} != {t.pk for t in old_tags}:
+            changes["tags"] = [_display("tags", old_tags), _display("tags", kept)]
+        if sub.assignee_id is not None and sub.assignee_id not in members:
+            changes["assignee"] = [_display("assignee", sub.assignee), None]
+            sub.assignee = None
+        sub.project = project
+        sub.position = _bottom_of_column(project.pk, sub.status, sub.pk)
+        sub.updated_at = now
+        sub.version += 1
+        sub.save(update_fields=["project", "assignee", "position", "updated_at", "version"])
+        sub.tags.set(kept)
+        Activity.objects.create(
+            project=project,
+            task=sub,
+            task_title=sub.title,
+            actor=by,
+            verb=Activity.Verb.MOVED,
+            changes=changes,
+        )
 
 
 def _create_next_occurrence(task: Task, by: User, tags: Iterable[Tag]) -> Task | None:
@@ -1081,6 +1205,7 @@ def _create_next_occurrence(task: Task, by: User, tags: Iterable[Tag]) -> Task |
     tags = list(tags)
     if tags:
         nxt.tags.set(tags)
+    copied = _copy_subtasks(task, nxt, by, now)
     Activity.objects.create(
         project=task.project,
         task=nxt,
@@ -1088,10 +1213,36 @@ def _create_next_occurrence(task: Task, by: User, tags: Iterable[Tag]) -> Task |
         actor=by,
         verb=Activity.Verb.CREATED,
         changes={
-            "previous_occurrence": {"id": task.pk, "due_date": _display("due_date", task.due_date)}
+            "previous_occurrence": {"id": task.pk, "due_date": _display("due_date", task.due_date)},
+            **({"subtasks_reopened": copied} if copied else {}),
         },
     )
     return nxt
+
+
+def _copy_subtasks(source: Task, copy: Task, by: User, now: datetime.datetime) -> int:
+    """
+    The subtasks of ``source`` (and theirs) again under ``copy``, reopened: the same title,
+    description, priority, assignee and tags, to do, without due dates or rules of their own.
+    Returns how many were made.
+    """
+    made = 0
+    for sub in source.subtasks.order_by("pk").prefetch_related("tags"):
+        again = Task.objects.create(
+            project_id=copy.project_id,
+            parent=copy,
+            title=sub.title,
+            description=sub.description,
+            priority=sub.priority,
+            assignee_id=sub.assignee_id,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+            position=_bottom_of_column(copy.project_id, Status.TODO, None),
+        )
+        again.tags.set(sub.tags.all())
+        made += 1 + _copy_subtasks(sub, again, by, now)
+    return made
 
 
 def task_complete(

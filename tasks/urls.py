@@ -68,6 +68,16 @@ urlpatterns = [
     path("tasks/<int:pk>/edit/", task_detail.TaskUpdateView.as_view(), name="task-update"),
     path("tasks/<int:pk>/delete/", task_detail.TaskDeleteView.as_view(), name="task-delete"),
     path("tasks/<int:pk>/complete/", task_detail.TaskCompleteView.as_view(), name="task-complete"),
+    path(
+        "tasks/<int:pk>/complete/confirm/",
+        task_detail.TaskCompleteConfirmView.as_view(),
+        name="task-complete-confirm",
+    ),
+    path(
+        "tasks/<int:pk>/subtasks/new/",
+        task_detail.SubtaskCreateView.as_view(),
+        name="subtask-create",
+    ),
     path("tasks/<int:pk>/move/", board.TaskMoveView.as_view(), name="task-move"),
     path(
         "tasks/<int:pk>/reschedule/",

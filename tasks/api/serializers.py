@@ -61,6 +61,10 @@ def visible_tags(user) -> QuerySet:
     return Tag.objects.visible_to(user)
 
 
+def visible_tasks(user) -> QuerySet:
+    return Task.objects.visible_to(user)
+
+
 # ---------------------------------------------------------------------------
 # Projects, members, tags
 # ---------------------------------------------------------------------------
@@ -256,6 +260,7 @@ TASK_FIELDS = [
     "recurrence_text",
     "assignee",
     "tags",
+    "parent",
     "position",
     "version",
     "created_by",
@@ -314,6 +319,18 @@ class TaskSerializer(serializers.ModelSerializer):
         many=True,
         required=False,
         help_text="Tag ids from the task's project, in ascending order.",
+    )
+    parent = ScopedPrimaryKeyRelatedField(
+        scope=visible_tasks,
+        model=Task,
+        allow_null=True,
+        required=False,
+        help_text=(
+            "The task this is a subtask of (same project; at most 3 levels deep; no cycles), "
+            "or null. Moving a parent to another project moves its subtasks; a subtask moves "
+            "alone only with parent null in the same request. Deleting a task deletes its "
+            "subtasks. Completing a parent leaves its subtasks as they are."
+        ),
     )
     description = serializers.CharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False

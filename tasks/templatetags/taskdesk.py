@@ -362,6 +362,14 @@ def _field_clauses(changes: dict) -> list[str]:
             clauses.append(_tag_clause("added", added))
         if removed:
             clauses.append(_tag_clause("removed", removed))
+    if "parent" in changes:
+        old, new = changes["parent"]
+        if new:
+            clauses.append(f"made this a subtask of “{new.get('title', '')}”")
+        elif old:
+            clauses.append(
+                f"made this a task of its own (was a subtask of “{old.get('title', '')}”)"
+            )
     return clauses
 
 
@@ -370,6 +378,12 @@ def activity_words(activity) -> str:
     verb = activity.verb
     previous = (activity.changes or {}).get("previous_occurrence") if verb == "created" else None
     if isinstance(previous, dict):
+        reopened = (activity.changes or {}).get("subtasks_reopened")
+        if reopened:
+            return (
+                "created this task as the next occurrence of a repeating task, with its "
+                f"{reopened} subtask{'s' if reopened != 1 else ''} reopened"
+            )
         return "created this task as the next occurrence of a repeating task"
     fixed = {
         "created": "created this task",

@@ -330,6 +330,12 @@ EXPECTATIONS: dict[str, list[Case]] = {
     "tasks/<int:pk>/complete/": [
         Case(POST, "/tasks/{task}/complete/", member("editor", write=True))
     ],
+    "tasks/<int:pk>/complete/confirm/": [
+        Case(GET, "/tasks/{task}/complete/confirm/", member("editor", write=True))
+    ],
+    "tasks/<int:pk>/subtasks/new/": [
+        Case(POST, "/tasks/{task}/subtasks/new/", member("editor", write=True))
+    ],
     "tasks/<int:pk>/move/": [
         Case(
             POST,

@@ -74,9 +74,15 @@ def visible_project(user, pk: int) -> Project:
 
 
 def visible_task(user, pk: int) -> Task:
-    """A task the user can see, with its project, assignee and creator, else 404."""
+    """
+    A task the user can see, with its project, assignee, creator, parent and subtask counts,
+    else 404.
+    """
     return get_object_or_404(
-        Task.objects.visible_to(user).select_related("project", "assignee", "created_by"), pk=pk
+        Task.objects.visible_to(user)
+        .select_related("project", "assignee", "created_by", "parent")
+        .with_subtask_counts(),
+        pk=pk,
     )
 
 

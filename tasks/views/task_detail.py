@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.dateformat import format as date_format
+from django.utils.http import urlencode
 from django.views import View
 from django_htmx.http import reswap, retarget
 
@@ -94,6 +96,11 @@ def task_page_context(request: HttpRequest, task: Task, comment_form=None) -> di
         "statuses": Status.choices,
         "priorities": Priority.choices,
     }
+    # Asked only when there are subtasks, so a task without any costs no query more.
+    count = getattr(task, "subtask_count", None)
+    context["subtasks"] = list(task.subtasks.order_by("created_at", "pk")) if count != 0 else []
+    depth = 1 + (task.parent_id is not None) + (getattr(task.parent, "parent_id", None) is not None)
+    context["can_add_subtask"] = editable and depth < Task.MAX_DEPTH
     if editable:
         members = project_members(project)
         context["assignee_choices"] = [("", "Unassigned")] + [(m.pk, m.name) for m in members]
@@ -280,16 +287,34 @@ class TaskDeleteView(TaskPageMixin, View):
 
 
 class TaskCompleteView(TaskPageMixin, View):
-    """POST toggles done / open. htmx gets the task's row back; a form post is redirected."""
+    """
+    POST toggles done / open. htmx gets the task's row back; a form post is redirected.
+
+    Completing a task with open subtasks asks first: without ``confirm`` the post goes to
+    ``TaskCompleteConfirmView``, a page listing them with "Complete anyway" (htmx: by
+    ``HX-Redirect``).
+    The API completes without asking.
+    """
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         task = visible_task(request.user, pk)
+        has_open = (task.subtask_count or 0) > (task.subtasks_done or 0)
+        if task.status != Status.DONE and has_open and not request.POST.get("confirm"):
+            require_writable(task.project, request.user)
+            url = reverse("tasks:task-complete-confirm", args=[task.pk])
+            url += "?" + urlencode({"next": safe_next(request, task.get_absolute_url())})
+            if request.htmx:
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return redirect(url)
+        counts = {"subtask_count": task.subtask_count, "subtasks_done": task.subtasks_done}
         if task.status == Status.DONE:
             task = services.task_reopen(task=task, by=request.user)
             done = False
         else:
             task = services.task_complete(task=task, by=request.user)
             done = True
+        for name, value in counts.items():
+            setattr(task, name, value)
         if request.htmx:
             response = render_row(
                 request,
@@ -305,6 +330,44 @@ class TaskCompleteView(TaskPageMixin, View):
         verb = "Completed" if done else "Reopened"
         messages.success(request, f"{verb} “{task.title}”.")
         return redirect(safe_next(request, task.project.get_absolute_url()))
+
+
+class TaskCompleteConfirmView(TaskPageMixin, View):
+    """The question before completing a task with open subtasks: they are listed."""
+
+    template_name = "tasks/task_confirm_complete.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        task = find_task(request, pk)
+        require_writable(task.project, request.user)
+        open_subtasks = list(task.subtasks.exclude(status=Status.DONE).order_by("created_at", "pk"))
+        context = {
+            "task": task,
+            "project": task.project,
+            "open_subtasks": open_subtasks,
+            "next": safe_next(request, task.get_absolute_url()),
+        }
+        return render(request, self.template_name, context)
+
+
+class SubtaskCreateView(TaskPageMixin, View):
+    """POST a title: a new subtask of this task, then back to its page."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        task = visible_task(request.user, pk)
+        try:
+            sub = services.task_create(
+                project=task.project,
+                by=request.user,
+                title=request.POST.get("title", ""),
+                parent=task,
+            )
+        except ValidationError as error:
+            text = " ".join(m for messages_ in error.message_dict.values() for m in messages_)
+            messages.error(request, text)
+        else:
+            messages.success(request, f"Added the subtask “{sub.title}”.")
+        return redirect(task.get_absolute_url() + "#subtasks")
 
 
 # ---------------------------------------------------------------------------
