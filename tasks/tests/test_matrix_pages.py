@@ -309,6 +309,13 @@ EXPECTATIONS: dict[str, list[Case]] = {
             POST, "/projects/{project}/tasks/new/", member("editor", write=True), {"title": "New"}
         ),
     ],
+    "projects/<int:pk>/tasks/new/preview/": [
+        Case(
+            GET,
+            "/projects/{project}/tasks/new/preview/?title=Pay+rent+tomorrow+p1",
+            member("editor", write=True),
+        )
+    ],
     "projects/<int:pk>/board/": [
         Case(GET, "/projects/{project}/board/", member("viewer", write=False))
     ],
