@@ -205,7 +205,8 @@ class TaskViewSet(viewsets.ModelViewSet):
     @idempotent_create
     def create(self, request, *args, **kwargs):
         data = request.data
-        if "parse" in data:
+        # A body that is not an object (``null``, a list) is the serializer's 400 to give.
+        if isinstance(data, dict) and "parse" in data:
             data = self._parsed(data)
         serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)

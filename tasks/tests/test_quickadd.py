@@ -401,6 +401,14 @@ def test_api_parse_must_be_a_boolean(token_client, alice, project, value):
     assert not Task.objects.exists()
 
 
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "3"])
+def test_api_create_with_a_body_that_is_no_object_is_a_400(token_client, alice, body):
+    client = token_client(alice)
+    response = client.post(TASKS, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert not Task.objects.exists()
+
+
 # ---------------------------------------------------------------------------
 # The chips while typing
 # ---------------------------------------------------------------------------
